@@ -1,0 +1,170 @@
+"""Pure normalisers for harvested values: Unicode, whitespace, punctuation, dates, ISBNs, kinds."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+# ISBD punctuation that ends a MARC subfield: " /", " :", " ;", " =", "," and a final "."
+_ISBD_TAIL = re.compile(r"\s*[/:;=,]\s*$")
+_FINAL_PERIOD = re.compile(r"\.$")
+# A final period that belongs to the word: an initial ("Nguyễn V.") or a cataloguing abbreviation.
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:\w|tr|t|nxb|s\.l|s\.n|v\.v|etc|ed|éd|vol|no|tp)\.$", re.I)
+
+
+def clean_text(value: str | None) -> str | None:
+    """Return ``value`` in NFC with whitespace collapsed, or None when nothing is left."""
+    if value is None:
+        return None
+    text = _SPACE.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    return text or None
+
+
+def strip_isbd(value: str | None) -> str | None:
+    """Strip ISBD punctuation that ends a MARC value ("Cần Thơ :" → "Cần Thơ").
+
+    Initials and cataloguing abbreviations ("Nguyễn V.", "tr.", "Nxb.") keep their period.
+    """
+    text = clean_text(value)
+    if text is None:
+        return None
+    previous = None
+    while previous != text:
+        previous = text
+        text = _ISBD_TAIL.sub("", text)
+        if not _ABBREVIATION.search(text):
+            text = _FINAL_PERIOD.sub("", text)
+    return text.strip() or None
+
+
+def fold(value: str) -> str:
+    """Return ``value`` lower-cased, without diacritics, đ/Đ as d ("Đồng Tháp" → "dong thap")."""
+    text = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return _SPACE.sub(" ", text.lower()).strip()
+
+
+_YEAR = r"(1[5-9]\d\d|20\d\d)"
+_ROMAN = {"XV": 15, "XVI": 16, "XVII": 17, "XVIII": 18, "XIX": 19, "XX": 20, "XXI": 21}
+_CENTURY = re.compile(r"th[ếe] k[ỷỉy]\s+([XVI]+|\d{2})\b", re.IGNORECASE)
+
+
+def year_range(value: str | None) -> tuple[int, int] | None:
+    """Read a year range from a free-text date, or None when it names no year.
+
+    Handles "1975", "c1998", "[197-?]", "1998-2003", "2003-04-05", "năm 1930",
+    "thế kỷ XIX" and "đầu thế kỷ 20". Never guesses: text it cannot read gives None.
+    """
+    text = clean_text(value)
+    if text is None:
+        return None
+    decade = re.search(r"\b(1[5-9]\d|20\d)-\??", text)
+    span = re.search(_YEAR + r"\s*[-–]\s*" + _YEAR + r"(?!-\d)", text)
+    if span and int(span.group(1)) <= int(span.group(2)):
+        return int(span.group(1)), int(span.group(2))
+    single = re.search(r"(?<!\d)" + _YEAR + r"(?!\d)", text)
+    if single:
+        year = int(single.group(1))
+        return year, year
+    if decade:
+        start = int(decade.group(1)) * 10
+        return start, start + 9
+    century = _CENTURY.search(text)
+    if century:
+        token = century.group(1).upper()
+        number = int(token) if token.isdigit() else _ROMAN.get(token)
+        if number:
+            return (number - 1) * 100, (number - 1) * 100 + 99
+    return None
+
+
+def isbn13(value: str) -> str | None:
+    """Return the ISBN-13 for a valid ISBN-10 or ISBN-13 found in ``value``, else None."""
+    match = re.search(r"(97[89][\d -]{10,14}|[\d][\d -]{8,11}[\dXx])", value)
+    if not match:
+        return None
+    digits = re.sub(r"[^\dXx]", "", match.group(1)).upper()
+    if len(digits) == 10:
+        if "X" in digits[:9]:
+            return None
+        total = sum((10 - i) * (10 if ch == "X" else int(ch)) for i, ch in enumerate(digits))
+        if total % 11:
+            return None
+        digits = "978" + digits[:9]
+        return digits + _isbn13_check(digits)
+    if len(digits) == 13 and digits.isdigit() and digits[:3] in ("978", "979"):
+        return digits if _isbn13_check(digits[:12]) == digits[12] else None
+    return None
+
+
+def _isbn13_check(first12: str) -> str:
+    total = sum((1 if i % 2 == 0 else 3) * int(ch) for i, ch in enumerate(first12))
+    return str((10 - total % 10) % 10)
+
+
+# Words members use for a resource's kind, folded, to the controlled vocabulary in models.KINDS.
+# Checked in order: "moving image" is a video before "image" makes it a photograph.
+_KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("audio", ("audio", "sound", "am thanh", "ghi am")),
+    ("video", ("video", "moving image", "movingimage", "phim")),
+    ("map", ("map", "maps", "ban do", "cartographic", "carte", "cartes", "atlas")),
+    (
+        "photograph",
+        (
+            "photo",
+            "photos",
+            "photograph",
+            "photographs",
+            "anh",
+            "image",
+            "still image",
+            "stillimage",
+            "hinh",
+            "hinh anh",
+        ),
+    ),
+    (
+        "newspaper",
+        ("newspaper", "newspapers", "bao", "periodical", "tap chi", "serial", "journal", "bao chi"),
+    ),
+    (
+        "manuscript",
+        (
+            "manuscript",
+            "manuscripts",
+            "viet tay",
+            "han nom",
+            "thu tich",
+            "gia pha",
+            "ban thao",
+            "sac phong",
+        ),
+    ),
+    ("article", ("article", "bai bao", "bai viet")),
+    ("book", ("book", "books", "sach", "text", "monograph", "van ban", "livre")),
+)
+
+
+def kind_of(values: tuple[str, ...] | list[str]) -> str:
+    """Map a member's type words ("Bản đồ", "Still Image", "Sách") to one of models.KINDS."""
+    for value in values:
+        words = f" {re.sub(r'[^a-z ]', ' ', fold(value))} "
+        for kind, needles in _KIND_WORDS:
+            if any(f" {needle} " in words for needle in needles):
+                return kind
+    return "other"
+
+
+def work_key(title: str | None, creators: tuple[str, ...], isbns: tuple[str, ...]) -> str:
+    """Return the key that groups the records of one work held by several libraries.
+
+    An ISBN-13 when there is one; otherwise the folded title (without subtitle) and the
+    folded first creator. Refined with vetoes in the catalog issue; this is the first cut.
+    """
+    if isbns:
+        return "isbn:" + min(isbns)
+    main_title = re.split(r"\s[:/=]\s|\s*:\s", title or "")[0]
+    title_key = re.sub(r"[^a-z0-9]+", " ", fold(main_title)).strip()
+    creator_key = re.sub(r"[^a-z0-9]+", " ", fold(creators[0])).strip() if creators else ""
+    return f"tc:{title_key}|{creator_key}"

@@ -1,0 +1,417 @@
+"""The catalog database: records with provenance, tombstones, change sequence, harvest history.
+
+SQLite in WAL mode: one writer (a harvest or index run) and many readers (the web app).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+from catalog.errors import RecordNotFoundError, StoreError
+from catalog.models import HarvestSummary, Record, StoredRecord
+from catalog.normalize import work_key
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE records (
+        library       TEXT NOT NULL,
+        oai_id        TEXT NOT NULL,
+        datestamp     TEXT NOT NULL,
+        deleted       INTEGER NOT NULL DEFAULT 0,
+        source_format TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        fields        TEXT NOT NULL,
+        raw_xml       BLOB,
+        seq           INTEGER NOT NULL UNIQUE,
+        stored_at     TEXT NOT NULL,
+        cluster       TEXT NOT NULL,
+        PRIMARY KEY (library, oai_id)
+    );
+    CREATE INDEX records_stored_at ON records (stored_at);
+    CREATE INDEX records_cluster ON records (cluster);
+    CREATE TABLE harvest_runs (
+        run_id      INTEGER PRIMARY KEY,
+        library     TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        pages       INTEGER NOT NULL,
+        stored      INTEGER NOT NULL,
+        deleted     INTEGER NOT NULL,
+        skipped     INTEGER NOT NULL,
+        error       TEXT,
+        errors      TEXT NOT NULL
+    );
+    CREATE INDEX harvest_runs_library ON harvest_runs (library, run_id);
+    CREATE TABLE harvest_state (
+        library       TEXT PRIMARY KEY,
+        next_from     TEXT NOT NULL
+    );
+    """,
+}
+
+# Record fields kept in the JSON column; the others have columns of their own.
+_COLUMNS = {"library", "oai_id", "datestamp", "deleted", "source_format", "kind", "raw_xml"}
+_JSON_FIELDS = tuple(f.name for f in fields(Record) if f.name not in _COLUMNS)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def format_datestamp(value: datetime) -> str:
+    """Format an aware datetime as OAI-PMH's UTC seconds ("2025-01-31T08:00:00Z")."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_datestamp(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageResult:
+    """What storing one harvested page changed."""
+
+    stored: int  # new or changed live records
+    deleted: int  # records that became tombstones
+
+
+class Store:
+    """The catalog in one SQLite file. Open with :meth:`open`; close when done."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        """Open (creating and migrating when needed) the catalog at ``path``."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{path}: cannot open the catalog database: {exc}") from exc
+        store = cls(db, path)
+        store._migrate()
+        return store
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: catalog schema version {version} is newer than this program's "
+                f"{SCHEMA_VERSION}; upgrade unioncat or point it at another catalog file"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._transaction() as db:
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {target}")
+
+    # -- records -----------------------------------------------------------------------
+
+    def upsert_page(
+        self, records: Iterable[Record], *, member_datestamps: bool = False
+    ) -> PageResult:
+        """Store one harvested page in one transaction; unchanged records are left alone.
+
+        A deleted record becomes a tombstone that keeps the metadata stored before. Passing
+        ``stored_at`` sets the catalog datestamp (the demo's members use their own dates).
+        """
+        stored = deleted = 0
+        with self._transaction() as db:
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+            for record in records:
+                row = db.execute(
+                    "SELECT datestamp, deleted, fields, raw_xml, kind, source_format "
+                    "FROM records WHERE library = ? AND oai_id = ?",
+                    (record.library, record.oai_id),
+                ).fetchone()
+                if record.deleted and row is not None:
+                    if row[1]:
+                        continue
+                    previous = _row_to_record(record.library, record.oai_id, row)
+                    record = _tombstone(previous, record)
+                elif row is not None and _same(row, record):
+                    continue
+                seq += 1
+                when = format_datestamp(record.datestamp if member_datestamps else _now())
+                db.execute(
+                    "INSERT OR REPLACE INTO records (library, oai_id, datestamp, deleted, "
+                    "source_format, kind, fields, raw_xml, seq, stored_at, cluster) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        record.library,
+                        record.oai_id,
+                        format_datestamp(record.datestamp),
+                        int(record.deleted),
+                        record.source_format,
+                        record.kind,
+                        _fields_json(record),
+                        record.raw_xml,
+                        seq,
+                        when,
+                        work_key(record.title, record.creators, record.isbns),
+                    ),
+                )
+                if record.deleted:
+                    deleted += 1
+                else:
+                    stored += 1
+        return PageResult(stored=stored, deleted=deleted)
+
+    def get(self, library: str, oai_id: str) -> StoredRecord:
+        """Return one stored record (tombstones too), or raise RecordNotFoundError."""
+        row = self._db.execute(
+            f"SELECT {_SELECT} FROM records WHERE library = ? AND oai_id = ?", (library, oai_id)
+        ).fetchone()
+        if row is None:
+            raise RecordNotFoundError(f"{library}:{oai_id}")
+        return _stored(row)
+
+    def get_by_key(self, key: str) -> StoredRecord:
+        """Return the record whose union key is ``library:oai_id``."""
+        library, sep, oai_id = key.partition(":")
+        if not sep or not oai_id:
+            raise RecordNotFoundError(key)
+        return self.get(library, oai_id)
+
+    def changes_since(self, seq: int, *, limit: int = 1000) -> list[StoredRecord]:
+        """Return up to ``limit`` records changed after change number ``seq``, oldest first."""
+        rows = self._db.execute(
+            f"SELECT {_SELECT} FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        ).fetchall()
+        return [_stored(row) for row in rows]
+
+    def max_seq(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0])
+
+    def cluster(self, cluster: str) -> list[StoredRecord]:
+        """Return the live records of one work, across libraries."""
+        rows = self._db.execute(
+            f"SELECT {_SELECT} FROM records WHERE cluster = ? AND deleted = 0 "
+            "ORDER BY library, oai_id",
+            (cluster,),
+        ).fetchall()
+        return [_stored(row) for row in rows]
+
+    def count_by_library(self) -> dict[str, tuple[int, int]]:
+        """Return {library: (live records, tombstones)}."""
+        rows = self._db.execute(
+            "SELECT library, SUM(deleted = 0), SUM(deleted) FROM records GROUP BY library"
+        ).fetchall()
+        return {library: (int(live), int(dead)) for library, live, dead in rows}
+
+    def select(
+        self,
+        *,
+        after_seq: int = 0,
+        from_: datetime | None = None,
+        until: datetime | None = None,
+        library: str | None = None,
+        kind: str | None = None,
+        source_formats: tuple[str, ...] | None = None,
+        limit: int | None = None,
+    ) -> list[StoredRecord]:
+        """Return records by catalog datestamp window and set, ordered by change sequence."""
+        where, args = self._window(from_, until, library, kind, source_formats)
+        sql = f"SELECT {_SELECT} FROM records WHERE seq > ?{where} ORDER BY seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_stored(row) for row in self._db.execute(sql, (after_seq, *args)).fetchall()]
+
+    def count(
+        self,
+        *,
+        from_: datetime | None = None,
+        until: datetime | None = None,
+        library: str | None = None,
+        kind: str | None = None,
+        source_formats: tuple[str, ...] | None = None,
+    ) -> int:
+        where, args = self._window(from_, until, library, kind, source_formats)
+        return int(
+            self._db.execute(f"SELECT COUNT(*) FROM records WHERE 1{where}", args).fetchone()[0]
+        )
+
+    @staticmethod
+    def _window(
+        from_: datetime | None,
+        until: datetime | None,
+        library: str | None,
+        kind: str | None,
+        source_formats: tuple[str, ...] | None,
+    ) -> tuple[str, list[object]]:
+        where, args = "", []
+        if source_formats is not None:
+            where += f" AND source_format IN ({', '.join('?' * len(source_formats))})"
+            args.extend(source_formats)
+        for clause, value in (
+            (" AND stored_at >= ?", from_ and format_datestamp(from_)),
+            (" AND stored_at <= ?", until and format_datestamp(until)),
+            (" AND library = ?", library),
+            (" AND kind = ?", kind),
+        ):
+            if value is not None:
+                where += clause
+                args.append(value)
+        return where, args
+
+    def earliest_datestamp(self) -> datetime | None:
+        value = self._db.execute("SELECT MIN(stored_at) FROM records").fetchone()[0]
+        return parse_datestamp(value) if value else None
+
+    def distinct(self, column: str) -> list[str]:
+        """Return the distinct values of ``library`` or ``kind`` among stored records."""
+        if column not in ("library", "kind"):
+            raise ValueError(f"no such set column: {column}")
+        rows = self._db.execute(f"SELECT DISTINCT {column} FROM records ORDER BY 1").fetchall()
+        return [row[0] for row in rows]
+
+    # -- harvest history -----------------------------------------------------------------
+
+    def record_harvest(self, summary: HarvestSummary) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO harvest_runs (library, started_at, finished_at, pages, stored, "
+                "deleted, skipped, error, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    summary.library,
+                    format_datestamp(summary.started_at),
+                    format_datestamp(summary.finished_at),
+                    summary.pages,
+                    summary.stored,
+                    summary.deleted,
+                    summary.skipped,
+                    summary.error,
+                    json.dumps(summary.errors, ensure_ascii=False),
+                ),
+            )
+
+    def last_harvests(self) -> dict[str, HarvestSummary]:
+        """Return the latest harvest summary of each library."""
+        rows = self._db.execute(
+            "SELECT library, started_at, finished_at, pages, stored, deleted, skipped, error, "
+            "errors FROM harvest_runs WHERE run_id IN "
+            "(SELECT MAX(run_id) FROM harvest_runs GROUP BY library)"
+        ).fetchall()
+        return {
+            row[0]: HarvestSummary(
+                library=row[0],
+                started_at=parse_datestamp(row[1]),
+                finished_at=parse_datestamp(row[2]),
+                pages=row[3],
+                stored=row[4],
+                deleted=row[5],
+                skipped=row[6],
+                error=row[7],
+                errors=tuple(json.loads(row[8])),
+            )
+            for row in rows
+        }
+
+    def next_from(self, library: str) -> datetime | None:
+        """Return where the next incremental harvest of ``library`` starts, if one ran."""
+        row = self._db.execute(
+            "SELECT next_from FROM harvest_state WHERE library = ?", (library,)
+        ).fetchone()
+        return parse_datestamp(row[0]) if row else None
+
+    def set_next_from(self, library: str, when: datetime) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO harvest_state (library, next_from) VALUES (?, ?)",
+                (library, format_datestamp(when)),
+            )
+
+
+_SELECT = (
+    "library, oai_id, datestamp, deleted, fields, raw_xml, kind, source_format, "
+    "seq, stored_at, cluster"
+)
+
+
+def _fields_json(record: Record) -> str:
+    return json.dumps(
+        {name: getattr(record, name) for name in _JSON_FIELDS if name != "datestamp"},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def _row_to_record(library: str, oai_id: str, row: tuple[object, ...]) -> Record:
+    datestamp, deleted, fields_json, raw_xml, kind, source_format = row
+    values = json.loads(str(fields_json))
+    for name, value in values.items():
+        if isinstance(value, list):
+            values[name] = tuple(value)
+    return Record(
+        library=library,
+        oai_id=oai_id,
+        datestamp=parse_datestamp(str(datestamp)),
+        deleted=bool(deleted),
+        source_format=str(source_format),
+        kind=str(kind),
+        raw_xml=bytes(raw_xml) if raw_xml is not None else None,  # type: ignore[arg-type]
+        **values,
+    )
+
+
+def _stored(row: tuple[object, ...]) -> StoredRecord:
+    library, oai_id = str(row[0]), str(row[1])
+    return StoredRecord(
+        record=_row_to_record(library, oai_id, row[2:8]),
+        seq=int(row[8]),  # type: ignore[call-overload]
+        stored_at=parse_datestamp(str(row[9])),
+        cluster=str(row[10]),
+    )
+
+
+def _same(row: tuple[object, ...], record: Record) -> bool:
+    datestamp, deleted, fields_json, raw_xml, kind, source_format = row
+    return (
+        not deleted
+        and datestamp == format_datestamp(record.datestamp)
+        and fields_json == _fields_json(record)
+        and raw_xml == record.raw_xml
+        and kind == record.kind
+        and source_format == record.source_format
+    )
+
+
+def _tombstone(previous: Record, deletion: Record) -> Record:
+    """Keep what was stored, marked deleted at the member's deletion datestamp."""
+    values = {f.name: getattr(previous, f.name) for f in fields(Record)}
+    values.update(deleted=True, datestamp=deletion.datestamp)
+    return Record(**values)

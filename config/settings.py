@@ -1,0 +1,130 @@
+"""Settings: one frozen dataclass; defaults, then a TOML file, then UNIONCAT_* variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from catalog.errors import ConfigError
+
+ENV_PREFIX = "UNIONCAT_"
+DEFAULT_REGISTRY = Path(__file__).with_name("libraries.toml")
+
+
+def _setting(default: Any, help: str) -> Any:  # noqa: A002 - "help" mirrors click and datasette
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Every setting of the union catalog, with its default and what it does."""
+
+    catalog_path: Path = _setting(Path("var/catalog.sqlite"), "SQLite file holding the catalog")
+    index_dir: Path = _setting(Path("var/index"), "Folder of the Whoosh search index")
+    registry_path: Path = _setting(DEFAULT_REGISTRY, "TOML file listing the member libraries")
+    harvest_timeout: float = _setting(30.0, "Seconds to wait for one OAI-PMH response")
+    harvest_max_retries: int = _setting(
+        3, "Retries of a request that timed out or got HTTP 429/5xx before the library fails"
+    )
+    harvest_max_retry_after: float = _setting(
+        120.0, "Longest wait, in seconds, honoured from a server's Retry-After header"
+    )
+    harvest_max_requests: int = _setting(
+        10000, "Most OAI-PMH requests to one library in one run (guards endless token loops)"
+    )
+    contact_email: str = _setting(
+        "catalog@mekong-union.invalid", "Contact address sent in the User-Agent and Identify"
+    )
+    repository_name: str = _setting(
+        "Mục lục liên hợp Liên hiệp Thư viện Đồng bằng sông Cửu Long",
+        "Name the union's OAI-PMH provider gives in Identify",
+    )
+    oai_namespace: str = _setting(
+        "mekong-union.invalid", "Namespace of the union's OAI identifiers (oai:NAMESPACE:...)"
+    )
+    oai_page_size: int = _setting(100, "Records per page the union's OAI-PMH provider serves")
+    secret_key: str = _setting(
+        "", "Key signing resumption tokens and sessions; set UNIONCAT_SECRET_KEY in production"
+    )
+    results_per_page: int = _setting(20, "Search results per page")
+    host: str = _setting("127.0.0.1", "Address `unioncat serve` binds to")
+    port: int = _setting(5000, "Port `unioncat serve` listens on")
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """Return (name, default, help) for every setting: the table in docs and --help."""
+    return [(f.name, str(f.default), f.metadata["help"]) for f in fields(Settings)]
+
+
+def load_settings(
+    path: Path | str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build Settings from defaults, the TOML file, ``UNIONCAT_*`` variables and overrides.
+
+    ``path`` defaults to ``$UNIONCAT_CONFIG``. Raises one ConfigError naming every bad value.
+    """
+    environ = os.environ if environ is None else environ
+    path = path or environ.get(ENV_PREFIX + "CONFIG")
+    known = {f.name: f for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+
+    if path:
+        try:
+            with open(path, "rb") as handle:
+                data = tomllib.load(handle)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read settings file: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        for name, value in data.items():
+            if name not in known:
+                problems.append(f"{path}: unknown setting {name!r}; known: {', '.join(known)}")
+                continue
+            _convert(name, value, known[name].type, f"{path}: {name}", values, problems)
+
+    for variable, value in environ.items():
+        if not variable.startswith(ENV_PREFIX) or variable == ENV_PREFIX + "CONFIG":
+            continue
+        name = variable[len(ENV_PREFIX) :].lower()
+        if name in known:
+            _convert(name, value, known[name].type, f"${variable}", values, problems)
+
+    if problems:
+        raise ConfigError(
+            f"{len(problems)} bad setting(s):\n  " + "\n  ".join(problems), tuple(problems)
+        )
+    return replace(Settings(), **values, **(overrides or {}))
+
+
+def _convert(
+    name: str, value: Any, kind: Any, where: str, values: dict[str, Any], problems: list[str]
+) -> None:
+    kind = {"Path": Path, "float": float, "int": int, "str": str}.get(str(kind), kind)
+    try:
+        if kind is Path:
+            if not isinstance(value, str) or not value:
+                raise ValueError
+            values[name] = Path(value)
+        elif kind is int:
+            if isinstance(value, bool) or isinstance(value, float):
+                raise ValueError
+            values[name] = int(value)
+        elif kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            values[name] = float(value)
+        else:
+            if not isinstance(value, str):
+                raise ValueError
+            values[name] = value
+    except (TypeError, ValueError):
+        expected = {Path: "a path", int: "a whole number", float: "a number", str: "a string"}
+        problems.append(f"{where}: expected {expected.get(kind, kind)}, got {value!r}")

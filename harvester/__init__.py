@@ -1,0 +1,9 @@
+"""The harvester: pulls member records over OAI-PMH and stores them in the catalog.
+
+Imports `catalog` and `config` only; never `index` or `webapp`. Owns sickle and requests.
+"""
+
+from harvester.oai import Identity, OAIClient
+from harvester.run import HarvestOptions, harvest_libraries, harvest_library
+
+__all__ = ["HarvestOptions", "Identity", "OAIClient", "harvest_libraries", "harvest_library"]

@@ -1,0 +1,17 @@
+"""The search index: Whoosh behind a small interface; built from the catalog, read by the web app.
+
+Imports `catalog` and `config` only; never `harvester` or `webapp`. Owns whoosh.
+"""
+
+from index.build import IndexSummary, update_index
+from index.search import FACETS, SearchHit, SearchIndex, SearchResult, parse_query
+
+__all__ = [
+    "FACETS",
+    "IndexSummary",
+    "SearchHit",
+    "SearchIndex",
+    "SearchResult",
+    "parse_query",
+    "update_index",
+]

@@ -1,0 +1,103 @@
+"""Bring the Whoosh index up to date from the catalog's change sequence. One writer at a time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+from whoosh.writing import IndexWriter
+
+from catalog.errors import SearchIndexError
+from catalog.store import Store
+from index.schema import SCHEMA_VERSION, make_schema, to_document
+
+log = logging.getLogger(__name__)
+
+_SEQ_FILE = "unioncat-seq"  # last catalog change sequence the index has seen
+_VERSION_FILE = "unioncat-schema"
+_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexSummary:
+    """What one index update did."""
+
+    indexed: int
+    removed: int
+    last_seq: int
+    rebuilt: bool
+
+
+def open_or_create(index_dir: Path, *, rebuild: bool = False) -> whoosh_index.Index:
+    """Open the index at ``index_dir``, creating it when absent or when ``rebuild``."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    version = index_dir / _VERSION_FILE
+    if rebuild or not whoosh_index.exists_in(str(index_dir)):
+        ix = whoosh_index.create_in(str(index_dir), make_schema())
+        version.write_text(SCHEMA_VERSION)
+        (index_dir / _SEQ_FILE).write_text("0")
+        return ix
+    if not version.exists() or version.read_text().strip() != SCHEMA_VERSION:
+        raise SearchIndexError(
+            f"{index_dir}: the index was built with another schema; run `unioncat index --rebuild`"
+        )
+    return whoosh_index.open_dir(str(index_dir))
+
+
+def update_index(
+    store: Store,
+    index_dir: Path,
+    *,
+    rebuild: bool = False,
+    lock_timeout: float = 60.0,
+    progress: Callable[[int], None] | None = None,
+) -> IndexSummary:
+    """Index every catalog change since the last update; tombstones leave the index.
+
+    Raises SearchIndexError when another process holds the writer lock past ``lock_timeout``.
+    """
+    ix = open_or_create(index_dir, rebuild=rebuild)
+    seq_file = index_dir / _SEQ_FILE
+    last_seq = int(seq_file.read_text() or 0) if seq_file.exists() else 0
+    indexed = removed = 0
+    try:
+        while True:
+            changes = store.changes_since(last_seq, limit=_BATCH)
+            if not changes:
+                break
+            writer = _writer(ix, index_dir, lock_timeout)
+            try:
+                for stored in changes:
+                    if stored.record.deleted:
+                        writer.delete_by_term("key", stored.record.key)
+                        removed += 1
+                    else:
+                        writer.update_document(**to_document(stored))
+                        indexed += 1
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            last_seq = changes[-1].seq
+            # Written after the commit: a crash in between only re-indexes the batch.
+            seq_file.write_text(str(last_seq))
+            if progress:
+                progress(indexed + removed)
+    finally:
+        ix.close()
+    log.info("index: %d documents updated, %d removed, at change %d", indexed, removed, last_seq)
+    return IndexSummary(indexed=indexed, removed=removed, last_seq=last_seq, rebuilt=rebuild)
+
+
+def _writer(ix: whoosh_index.Index, index_dir: Path, timeout: float) -> IndexWriter:
+    try:
+        return ix.writer(timeout=timeout, delay=0.25)
+    except LockError as exc:
+        raise SearchIndexError(
+            f"{index_dir}: another process is writing the index (waited {timeout:.0f} s); "
+            "wait for it to finish, or remove a lock left by a crashed run"
+        ) from exc

@@ -1,0 +1,44 @@
+"""Shared fixtures: settings in tmp_path, a replay OAI-PMH server, sample member servers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from catalog.store import Store
+from config.settings import Settings
+from tests.oai_server import ReplayHandler
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return replace(
+        Settings(),
+        catalog_path=tmp_path / "catalog.sqlite",
+        index_dir=tmp_path / "index",
+        secret_key="test-secret",
+    )
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    with Store.open(settings.catalog_path) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def oai_server() -> Iterator[str]:
+    """Base URL of a loopback OAI-PMH server replaying tests/fixtures/oai/."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ReplayHandler)  # port 0: any free port
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()  # otherwise filterwarnings=error trips on the open socket
+    thread.join()

@@ -1,0 +1,145 @@
+"""The `unioncat` command: help on every subcommand, exit codes 0, 1 and 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+
+def test_every_subcommand_has_help() -> None:
+    runner = CliRunner()
+    names = sorted(main.commands)
+    assert {"libraries", "harvest", "index", "serve", "search", "status", "demo"} <= set(names)
+    for name in names:
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, result.output
+        assert main.commands[name].help, name
+        for param in main.commands[name].params:
+            if (
+                param.name != "help"
+                and hasattr(param, "help")
+                and param.param_type_name == "option"
+            ):
+                assert param.help, f"{name} --{param.name} has no help"
+
+
+@pytest.fixture
+def config(tmp_path: Path, oai_server: str) -> Path:
+    registry = tmp_path / "libraries.toml"
+    registry.write_text(
+        f"""
+[[library]]
+code = "good"
+name_vi = "Thư viện thử nghiệm"
+name_en = "Test library"
+province = "Cần Thơ"
+endpoint = "{oai_server}/clean/oai"
+enabled = true
+
+[[library]]
+code = "skips"
+name_vi = "Thư viện có biểu ghi lỗi"
+name_en = "Library with a bad record"
+province = "Cần Thơ"
+endpoint = "{oai_server}/good/oai"
+enabled = false
+
+[[library]]
+code = "broken"
+name_vi = "Thư viện lỗi"
+name_en = "Broken library"
+province = "Cà Mau"
+endpoint = "{oai_server}/html/oai"
+enabled = false
+""",
+        encoding="utf-8",
+    )
+    settings = tmp_path / "settings.toml"
+    settings.write_text(
+        f'catalog_path = "{tmp_path / "catalog.sqlite"}"\n'
+        f'index_dir = "{tmp_path / "index"}"\n'
+        f'registry_path = "{registry}"\n'
+        "harvest_timeout = 2\nharvest_max_retries = 0\n"
+    )
+    return settings
+
+
+def run(config: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--config", str(config), "-q", *args])
+    return result.exit_code, result.output
+
+
+def test_harvest_index_search_status_succeed(config: Path) -> None:
+    code, output = run(config, "harvest")
+    assert code == 0, output
+    assert "good" in output and "2 stored" in output
+
+    code, output = run(config, "index")
+    assert code == 0 and "Indexed 2 records" in output, output
+
+    code, output = run(config, "search", "can tho")
+    assert code == 0 and "Cần Thơ xưa và nay" in output, output
+
+    code, output = run(config, "status", "--json")
+    assert code == 0, output
+    rows = {row["code"]: row for row in json.loads(output)["libraries"]}
+    assert rows["good"]["records"] == 2 and rows["good"]["last_outcome"] == "ok"
+
+
+def test_one_failing_member_makes_harvest_exit_1(config: Path) -> None:
+    code, output = run(config, "harvest", "good", "broken")
+
+    assert code == 1
+    assert "good" in output and "FAILED" in output
+    assert "Error: 1 of 2 libraries failed: broken" in output
+    assert run(config, "status")[0] == 1
+
+
+def test_a_skipped_record_makes_harvest_exit_1_and_keeps_the_rest(config: Path) -> None:
+    code, output = run(config, "harvest", "skips")
+
+    assert code == 1
+    assert "4 stored" in output
+    assert "records that could not be mapped were skipped: skips (1)" in output
+
+
+def test_unknown_library_code_is_bad_usage(config: Path) -> None:
+    code, output = run(config, "harvest", "atlantis")
+
+    assert code == 2
+    assert "unknown library code(s) atlantis" in output
+
+
+def test_unknown_command_is_bad_usage() -> None:
+    assert CliRunner().invoke(main, ["fly"]).exit_code == 2
+
+
+def test_bad_settings_file_is_one_clear_error(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text("port = 'eighty'\n")
+
+    code, output = run(settings, "libraries")
+
+    assert code == 1
+    assert output.startswith("Error: 1 bad setting(s)")
+    assert "port: expected a whole number" in output
+
+
+def test_libraries_check_reports_identify(config: Path) -> None:
+    code, output = run(config, "libraries", "--check")
+
+    assert code == 0, output
+    assert "OK: 'Thư viện thử nghiệm'" in output
+    assert "3 libraries, 1 enabled." in output
+
+
+def test_search_without_an_index_names_the_fix(config: Path) -> None:
+    code, output = run(config, "search", "x")
+
+    assert code == 1
+    assert "run `unioncat index`" in output

@@ -1,0 +1,99 @@
+"""The search page, record pages and JSON API through Flask's test client."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+
+def test_search_page_finds_can_tho_typed_without_diacritics(client: FlaskClient) -> None:
+    page = client.get("/?q=can+tho")
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Thơ</mark>" in html
+    assert "2 kết quả" in html
+    assert 'lang="vi"' in html
+    assert "Có tại 2 thư viện" in html
+
+
+def test_search_page_in_english_is_remembered(client: FlaskClient) -> None:
+    first = client.get("/?q=can+tho&lang=en")
+    later = client.get("/?q=can+tho")
+
+    assert "2 results" in first.get_data(as_text=True)
+    assert 'lang="en"' in later.get_data(as_text=True)
+
+
+def test_facet_filter_is_a_url(client: FlaskClient) -> None:
+    html = client.get("/?q=&kind=map").get_data(as_text=True)
+
+    assert "1 kết quả" in html
+    assert 'value="map" checked' in html
+
+
+def test_harvested_markup_is_escaped(client: FlaskClient) -> None:
+    html = client.get("/?q=ban+do").get_data(as_text=True)
+    record = client.get("/records/cantho:oai:ct:2").get_data(as_text=True)
+
+    assert "<b>Cà Mau</b>" not in html and "&lt;b&gt;" in html
+    assert "<b>Cà Mau</b>" not in record and "&lt;b&gt;Cà Mau&lt;/b&gt;" in record
+
+
+def test_record_page_links_to_every_holding_library(client: FlaskClient) -> None:
+    html = client.get("/records/cantho:oai:ct:1").get_data(as_text=True)
+
+    assert "https://opac.example.invalid/cantho/oai:ct:1" in html
+    assert "https://camau.example.invalid/record/7" in html
+    assert "Thư viện tỉnh Cà Mau" in html
+
+
+def test_unknown_record_is_a_404_page(client: FlaskClient) -> None:
+    page = client.get("/records/cantho:oai:none")
+
+    assert page.status_code == 404
+    assert "Không tìm thấy" in page.get_data(as_text=True)
+
+
+def test_api_search_returns_hits_and_facets(client: FlaskClient) -> None:
+    data = client.get("/api/search?q=can+tho").get_json()
+
+    assert data["ok"] is True and data["total"] == 2
+    assert {hit["library"] for hit in data["hits"]} == {"cantho", "camau"}
+    assert {"value": "book", "count": 2} in data["facets"]["kind"]
+
+
+def test_api_record_lists_holdings(client: FlaskClient) -> None:
+    data = client.get("/api/records/camau:oai:cm:7").get_json()
+
+    assert data["record"]["title"] == "Cần Thơ xưa và nay"
+    assert [holding["library"] for holding in data["holdings"]] == ["camau", "cantho"]
+
+
+def test_api_errors_have_one_shape(client: FlaskClient) -> None:
+    for url, status in [
+        ("/api/search?page=zero", 400),
+        ("/api/search?per_page=x", 400),
+        ("/api/search?kind=map&page=0", 400),
+        ("/api/records/nope:nothing", 404),
+        ("/api/nothing-here", 404),
+    ]:
+        response = client.get(url)
+        assert response.status_code == status, url
+        body = response.get_json()
+        assert body["ok"] is False and body["error"], url
+
+
+def test_bad_page_number_is_a_400_page_not_a_crash(client: FlaskClient) -> None:
+    assert client.get("/?page=-1").status_code == 400
+
+
+def test_api_libraries_counts_live_records(client: FlaskClient) -> None:
+    data = client.get("/api/libraries").get_json()
+
+    assert {row["code"]: row["records"] for row in data["libraries"]} == {"cantho": 2, "camau": 1}
+
+
+def test_health_endpoint(client: FlaskClient) -> None:
+    data = client.get("/healthz").get_json()
+
+    assert data["ok"] is True and data["documents"] == 3

@@ -1,0 +1,1 @@
+"""One blueprint per area: search page, record pages, JSON API, OAI-PMH provider."""

@@ -1,0 +1,30 @@
+"""Read the search arguments shared by the page and the JSON API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+
+from catalog.errors import QueryError
+from index.search import FACETS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchArgs:
+    text: str
+    filters: dict[str, tuple[str, ...]]
+    page: int
+
+
+def read_search_args(args: MultiDict[str, str]) -> SearchArgs:
+    """Return the query, facet filters and page; raise QueryError for bad values."""
+    raw_page = args.get("page", "1")
+    if not raw_page.isdigit() or int(raw_page) < 1:
+        raise QueryError(f"page must be a whole number from 1, got {raw_page!r}")
+    filters = {
+        name: tuple(value for value in args.getlist(name) if value)
+        for name in FACETS
+        if args.getlist(name)
+    }
+    return SearchArgs(text=args.get("q", ""), filters=filters, page=min(int(raw_page), 10000))
