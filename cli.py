@@ -211,7 +211,6 @@ def serve(context: Context, host: str | None, port: int | None, threads: int, de
     settings = context.settings()
     settings = replace(settings, host=host or settings.host, port=port or settings.port)
     app = create_app(settings)
-    click.echo(f"Serving on http://{settings.host}:{settings.port}/ (Ctrl-C stops)")
     _serve(app, settings.host, settings.port, threads=threads, debug=debug)
 
 
@@ -275,7 +274,9 @@ def status(context: Context, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--port", type=int, default=8080, show_default=True, help="Port of the search page.")
+@click.option(
+    "--port", type=int, default=8080, show_default=True, help="Port of the search page (0: any)."
+)
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -319,23 +320,41 @@ def demo(
             first = result.hits[0].title if result.hits else None
             click.echo(f"Search 'can tho': {result.total} results, first: {first}")
         else:
-            click.echo(f"\nMekong Union Catalog demo: http://127.0.0.1:{port}/  (Ctrl-C stops)")
-            click.echo(f"Try: http://127.0.0.1:{port}/?q=can+tho")
-            _serve(app, "127.0.0.1", port, threads=8, debug=False)
+            _serve(app, "127.0.0.1", port, threads=8, debug=False, demo=True)
     if failed:
         fail(f"harvest failed for {', '.join(failed)}")
 
 
-def _serve(app: Any, host: str, port: int, *, threads: int, debug: bool) -> None:
+def _serve(
+    app: Any, host: str, port: int, *, threads: int, debug: bool, demo: bool = False
+) -> None:
+    """Serve ``app`` with waitress until Ctrl-C or SIGTERM; port 0 picks a free port."""
     if debug:
         app.run(host=host, port=port, debug=True)
         return
-    import waitress
+    import signal
 
+    from waitress.server import create_server
+
+    server = create_server(app, host=host, port=port, threads=threads, ident="unioncat")
+    url = f"http://{host}:{server.effective_port}/"
+    if demo:
+        click.echo(f"\nMekong Union Catalog demo: {url}  (Ctrl-C stops)")
+        click.echo(f"Try: {url}?q=can+tho")
+    else:
+        click.echo(f"Serving on {url} (Ctrl-C stops)")
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="unioncat")
+        server.run()
     except KeyboardInterrupt:
-        click.echo("Stopped.")
+        pass
+    finally:
+        server.close()
+    click.echo("Stopped.")
 
 
 def _user_agent(settings: Settings) -> str:

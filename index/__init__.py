@@ -4,11 +4,13 @@ Imports `catalog` and `config` only; never `harvester` or `webapp`. Owns whoosh.
 """
 
 from index.build import IndexSummary, update_index
-from index.search import FACETS, SearchHit, SearchIndex, SearchResult, parse_query
+from index.query import ParsedQuery, parse_query
+from index.search import FACETS, SearchHit, SearchIndex, SearchResult
 
 __all__ = [
     "FACETS",
     "IndexSummary",
+    "ParsedQuery",
     "SearchHit",
     "SearchIndex",
     "SearchResult",

@@ -32,19 +32,33 @@ class IndexSummary:
     rebuilt: bool
 
 
-def open_or_create(index_dir: Path, *, rebuild: bool = False) -> whoosh_index.Index:
-    """Open the index at ``index_dir``, creating it when absent or when ``rebuild``."""
-    index_dir.mkdir(parents=True, exist_ok=True)
+def schema_version_of(index_dir: Path) -> str | None:
+    """Return the schema version an index was built with, or None when unknown."""
     version = index_dir / _VERSION_FILE
-    if rebuild or not whoosh_index.exists_in(str(index_dir)):
+    return version.read_text().strip() if version.exists() else None
+
+
+def open_or_create(index_dir: Path, *, rebuild: bool = False) -> whoosh_index.Index:
+    """Open the index at ``index_dir``; create it when absent, asked to, or out of date.
+
+    The index is disposable (the catalog is the source of truth), so an index built by an
+    older version is rebuilt rather than refused.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    exists = whoosh_index.exists_in(str(index_dir))
+    if exists and not rebuild and schema_version_of(index_dir) != SCHEMA_VERSION:
+        log.warning(
+            "%s: index built with schema %s, this version uses %s; rebuilding it",
+            index_dir,
+            schema_version_of(index_dir),
+            SCHEMA_VERSION,
+        )
+        rebuild = True
+    if rebuild or not exists:
         ix = whoosh_index.create_in(str(index_dir), make_schema())
-        version.write_text(SCHEMA_VERSION)
+        (index_dir / _VERSION_FILE).write_text(SCHEMA_VERSION)
         (index_dir / _SEQ_FILE).write_text("0")
         return ix
-    if not version.exists() or version.read_text().strip() != SCHEMA_VERSION:
-        raise SearchIndexError(
-            f"{index_dir}: the index was built with another schema; run `unioncat index --rebuild`"
-        )
     return whoosh_index.open_dir(str(index_dir))
 
 

@@ -1,37 +1,31 @@
-"""Search the index: Vietnamese-aware query parsing, filters, facets and highlights."""
+"""Search the index: one entry per work, filters, facets, highlights and "did you mean"."""
 
 from __future__ import annotations
 
-import functools
 import threading
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import sorting
-from whoosh.fields import Schema
 from whoosh.highlight import HtmlFormatter, WholeFragmenter
-from whoosh.qparser import MultifieldParser, OrGroup
-from whoosh.query import And, Every, Or, Query, Term
+from whoosh.query import And, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
 
 from catalog.errors import QueryError, SearchIndexError
 from catalog.normalize import fold
-from index.schema import TEXT_FIELDS, make_schema
+from index.build import schema_version_of
+from index.query import parse_query
+from index.schema import SCHEMA_VERSION
 
 FACETS = ("library", "kind", "decade")
-_MAX_QUERY = 500
-# Exact fields outrank folded ones so "Cà Mau" puts records about Cà Mau above "cá mâu".
-_EXACT_BOOSTS = {"title": 6.0, "creators": 3.0, "subjects": 3.0, "places": 3.0,
-                 "description": 1.0, "publisher": 1.0}  # fmt: skip
-_FOLDED_BOOSTS = {f"{name}_f": boost / 2 for name, boost in _EXACT_BOOSTS.items()}
+_SUGGEST_FIELDS = ("title", "subjects", "places", "creators")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SearchHit:
-    """One result row."""
+    """One result row: the best-ranked record of one work."""
 
     key: str
     title: str | None
@@ -47,14 +41,17 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SearchResult:
-    """One page of results with facet counts over all matches."""
+    """One page of results with facet counts over all matching records."""
 
     query: str
-    total: int
+    total: int  # works (clusters) matching
+    records: int  # records matching, across libraries
     page: int
     pages: int
     hits: tuple[SearchHit, ...]
     facets: dict[str, tuple[tuple[str, int], ...]]
+    suggestion: str | None = None  # "did you mean", with diacritics restored
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class SearchIndex:
@@ -65,6 +62,7 @@ class SearchIndex:
         self._ix: whoosh_index.Index | None = None
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._accents: tuple[int, dict[str, str]] | None = None
 
     def _index(self) -> whoosh_index.Index:
         with self._lock:
@@ -72,6 +70,11 @@ class SearchIndex:
                 if not whoosh_index.exists_in(str(self.index_dir)):
                     raise SearchIndexError(
                         f"{self.index_dir}: no search index yet; run `unioncat index`"
+                    )
+                if schema_version_of(self.index_dir) != SCHEMA_VERSION:
+                    raise SearchIndexError(
+                        f"{self.index_dir}: the index was built by another version; "
+                        "run `unioncat index --rebuild`"
                     )
                 self._ix = whoosh_index.open_dir(str(self.index_dir))
             return self._ix
@@ -103,87 +106,105 @@ class SearchIndex:
         text: str,
         *,
         filters: dict[str, tuple[str, ...]] | None = None,
+        years: tuple[int | None, int | None] = (None, None),
         page: int = 1,
         per_page: int = 20,
     ) -> SearchResult:
-        """Search for ``text`` (any form of Vietnamese) within ``filters``; page from 1."""
+        """Search for ``text`` (any form of Vietnamese) within ``filters``; pages from 1.
+
+        Records of one work held by several libraries come back as one hit.
+        """
         if page < 1 or not 1 <= per_page <= 100:
             raise QueryError(
-                f"page must be 1 or more and per_page 1 to 100, got {page}, {per_page}"
+                f"page must be 1 or more and per_page 1 to 100, got {page} and {per_page}"
             )
-        query = parse_query(text)
+        parsed = parse_query(text)
         searcher = self.searcher()
-        filter_query = _filter_query(filters or {})
-        facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-        results = searcher.search_page(
-            query,
-            page,
-            pagelen=per_page,
-            filter=filter_query,
-            groupedby=facets,
-            terms=True,
-            sortedby=None if text.strip() else sorting.FieldFacet("title_sort"),
-        )
-        results.results.fragmenter = WholeFragmenter()
-        results.results.formatter = HtmlFormatter(tagname="mark", between=" ")
-        hits = []
-        for hit in results:
-            display = hit.get("display") or {}
-            title = hit.get("title")
-            # Highlight through the folded field so "dong thap" marks "Đồng Tháp".
-            marked = hit.highlights("title_f", text=title or "") if title else ""
-            hits.append(
-                SearchHit(
-                    key=hit["key"],
-                    title=title or None,
-                    title_html=marked or _escape(title or ""),
-                    creators=tuple(display.get("creators", ())),
-                    date=display.get("date"),
-                    year=hit.get("year"),
-                    kind=hit["kind"],
-                    library=hit["library"],
-                    cluster=hit["cluster"],
-                    score=float(hit.score) if isinstance(hit.score, int | float) else 0.0,
-                )
-            )
-        facet_counts = {
-            name: _ordered(name, results.results.groups(name).items()) for name in FACETS
+        facets: dict[str, sorting.FacetType] = {
+            name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS
         }
+        facets["cluster"] = sorting.FieldFacet("cluster", maptype=sorting.Count)
+        filter_query = _filter_query(filters or {}, years)
+        # Facets count every matching record (a work held by two libraries counts for both);
+        # collapsing would count only each work's first record, so they are a pass of their own.
+        counted = searcher.search(
+            parsed.query, limit=1, scored=False, filter=filter_query, groupedby=facets
+        )
+        results = searcher.search(
+            parsed.query,
+            limit=page * per_page,
+            filter=filter_query,
+            terms=not parsed.is_empty,
+            collapse=sorting.FieldFacet("cluster"),
+            collapse_limit=1,
+            sortedby=sorting.FieldFacet("title_sort") if parsed.is_empty else None,
+        )
+        results.fragmenter = WholeFragmenter()
+        results.formatter = HtmlFormatter(tagname="mark", between=" ")
+        hits = tuple(
+            _hit(hit, highlight=not parsed.is_empty) for hit in results[(page - 1) * per_page :]
+        )
+        clusters = counted.groups("cluster")
+        total = len(clusters)
+        suggestion = self._suggest(parsed.words) if parsed.words else None
         return SearchResult(
             query=text,
-            total=len(results.results),
-            page=results.pagenum,
-            pages=results.pagecount,
-            hits=tuple(hits),
-            facets=facet_counts,
+            total=total,
+            records=sum(clusters.values()),
+            page=page,
+            pages=max(1, -(-total // per_page)),
+            hits=hits,
+            facets={name: _ordered(name, counted.groups(name).items()) for name in FACETS},
+            suggestion=suggestion if suggestion and fold(suggestion) != suggestion else None,
+            filters=dict(filters or {}),
         )
 
+    def _suggest(self, words: tuple[str, ...]) -> str | None:
+        """Restore diacritics to a query typed without them ("dia chi" → "địa chí")."""
+        if any(fold(word) != word.lower() for word in words):
+            return None  # the reader typed marks: trust them
+        accents = self._accent_map()
+        restored = [accents.get(fold(word), word) for word in words]
+        return " ".join(restored) if restored != list(words) else None
 
-def parse_query(text: str) -> Query:
-    """Parse a reader's query; search exact and folded fields, exact ones boosted.
+    def _accent_map(self) -> dict[str, str]:
+        """Map each folded word to its most frequent accented form in the index."""
+        searcher = self.searcher()
+        generation = id(searcher.reader())
+        if self._accents is None or self._accents[0] != generation:
+            best: dict[str, tuple[int, str]] = {}
+            reader = searcher.reader()
+            for name in _SUGGEST_FIELDS:
+                for term in reader.lexicon(name):
+                    word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                    folded = fold(word)
+                    if folded == word:
+                        continue
+                    frequency = reader.doc_frequency(name, term)
+                    if frequency > best.get(folded, (0, ""))[0]:
+                        best[folded] = (frequency, word)
+            self._accents = (generation, {key: word for key, (_, word) in best.items()})
+        return self._accents[1]
 
-    A query without Vietnamese marks searches the folded fields only, so that records
-    typed without diacritics do not outrank accented ones. Bad syntax falls back to words.
-    """
-    if len(text) > _MAX_QUERY:
-        raise QueryError(f"the query is {len(text)} characters long; the limit is {_MAX_QUERY}")
-    text = unicodedata.normalize("NFC", text).strip()
-    if not text:
-        return Every()
-    has_marks = fold(text) != text.lower()
-    boosts = dict(_FOLDED_BOOSTS)
-    if has_marks:
-        boosts.update(_EXACT_BOOSTS)
-    fields = list(boosts)
-    schema = _schema()
-    parser = MultifieldParser(fields, schema=schema, fieldboosts=boosts)
-    try:
-        return parser.parse(text)
-    except Exception:  # noqa: BLE001 - whoosh's parser raises assorted errors on odd syntax
-        words = " ".join(word for word in text.replace('"', " ").split())
-        return MultifieldParser(fields, schema=schema, fieldboosts=boosts, group=OrGroup).parse(
-            words
-        )
+
+def _hit(hit: object, *, highlight: bool) -> SearchHit:
+    display = hit.get("display") or {}  # type: ignore[attr-defined]
+    title = hit.get("title")  # type: ignore[attr-defined]
+    # Highlight through the folded field so "dong thap" marks "Đồng Tháp".
+    marked = hit.highlights("title_f", text=title) if title and highlight else ""  # type: ignore[attr-defined]
+    score = hit.score  # type: ignore[attr-defined]
+    return SearchHit(
+        key=hit["key"],  # type: ignore[index]
+        title=title or None,
+        title_html=marked or _escape(title or ""),
+        creators=tuple(display.get("creators", ())),
+        date=display.get("date"),
+        year=hit.get("year"),  # type: ignore[attr-defined]
+        kind=hit["kind"],  # type: ignore[index]
+        library=hit["library"],  # type: ignore[index]
+        cluster=hit["cluster"],  # type: ignore[index]
+        score=float(score) if isinstance(score, int | float) else 0.0,
+    )
 
 
 def _ordered(name: str, counts: Iterable[tuple[object, int]]) -> tuple[tuple[str, int], ...]:
@@ -194,18 +215,21 @@ def _ordered(name: str, counts: Iterable[tuple[object, int]]) -> tuple[tuple[str
     return tuple(sorted(values, key=lambda item: (-item[1], item[0])))
 
 
-@functools.cache
-def _schema() -> Schema:
-    return make_schema()
-
-
-def _filter_query(filters: dict[str, tuple[str, ...]]) -> Query | None:
+def _filter_query(
+    filters: dict[str, tuple[str, ...]], years: tuple[int | None, int | None]
+) -> Query | None:
     clauses: list[Query] = []
     for name, values in filters.items():
         if name not in FACETS:
             raise QueryError(f"cannot filter by {name!r}; filters are {', '.join(FACETS)}")
         if values:
             clauses.append(Or([Term(name, value) for value in values]))
+    start, end = years
+    if start is not None and end is not None and start > end:
+        raise QueryError(f"the year range starts after it ends: {start} to {end}")
+    if start is not None or end is not None:
+        # Records whose years overlap the range; records without a year drop out.
+        clauses.append(And([NumericRange("year", None, end), NumericRange("year_to", start, None)]))
     return And(clauses) if clauses else None
 
 
@@ -213,6 +237,3 @@ def _escape(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )
-
-
-__all__ = ["FACETS", "TEXT_FIELDS", "SearchHit", "SearchIndex", "SearchResult", "parse_query"]

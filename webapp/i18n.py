@@ -22,6 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "search_button": {"vi": "Tìm", "en": "Search"},
     "results_count": {"vi": "{n} kết quả", "en": "{n} results"},
+    "results_count_one": {"vi": "{n} kết quả", "en": "{n} result"},
     "no_results": {
         "vi": "Không tìm thấy tài liệu nào. Hãy thử ít từ hơn, hoặc bỏ bớt bộ lọc.",
         "en": "Nothing found. Try fewer words, or remove a filter.",
@@ -31,6 +32,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "facet_kind": {"vi": "Loại tài liệu", "en": "Type"},
     "facet_decade": {"vi": "Thập niên", "en": "Decade"},
     "apply_filters": {"vi": "Áp dụng", "en": "Apply"},
+    "facet_years": {"vi": "Khoảng năm", "en": "Years"},
+    "from_year": {"vi": "Từ năm", "en": "From"},
+    "to_year": {"vi": "Đến năm", "en": "To"},
+    "active_filters": {"vi": "Bộ lọc đang dùng", "en": "Active filters"},
+    "remove_filter": {"vi": "bỏ bộ lọc này", "en": "remove this filter"},
+    "did_you_mean": {"vi": "Có phải bạn muốn tìm", "en": "Did you mean"},
     "clear_filters": {"vi": "Bỏ lọc", "en": "Clear filters"},
     "held_by": {"vi": "Có tại", "en": "Held by"},
     "held_by_n": {"vi": "Có tại {n} thư viện", "en": "Held by {n} libraries"},
@@ -91,6 +98,11 @@ def current_language() -> str:
 
 
 def translate(key: str, **values: object) -> str:
-    """Return the interface text ``key`` in the reader's language, filled with ``values``."""
+    """Return the interface text ``key`` in the reader's language, filled with ``values``.
+
+    A count ``n`` of 1 picks the ``key_one`` text where there is one.
+    """
+    if values.get("n") == 1 and f"{key}_one" in MESSAGES:
+        key = f"{key}_one"
     text = MESSAGES.get(key, {}).get(current_language()) or MESSAGES.get(key, {}).get("vi", key)
     return text.format(**values) if values else text

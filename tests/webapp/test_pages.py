@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from flask.testing import FlaskClient
 
 
-def test_search_page_finds_can_tho_typed_without_diacritics(client: FlaskClient) -> None:
+def test_search_page_finds_can_tho_typed_without_diacritics_once_per_work(
+    client: FlaskClient,
+) -> None:
     page = client.get("/?q=can+tho")
 
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Thơ</mark>" in html
-    assert "2 kết quả" in html
+    assert "1 kết quả" in html  # two libraries' records of one work: one entry
     assert 'lang="vi"' in html
     assert "Có tại 2 thư viện" in html
 
@@ -20,7 +24,7 @@ def test_search_page_in_english_is_remembered(client: FlaskClient) -> None:
     first = client.get("/?q=can+tho&lang=en")
     later = client.get("/?q=can+tho")
 
-    assert "2 results" in first.get_data(as_text=True)
+    assert "1 result<" in first.get_data(as_text=True)
     assert 'lang="en"' in later.get_data(as_text=True)
 
 
@@ -57,9 +61,10 @@ def test_unknown_record_is_a_404_page(client: FlaskClient) -> None:
 def test_api_search_returns_hits_and_facets(client: FlaskClient) -> None:
     data = client.get("/api/search?q=can+tho").get_json()
 
-    assert data["ok"] is True and data["total"] == 2
-    assert {hit["library"] for hit in data["hits"]} == {"cantho", "camau"}
+    assert data["ok"] is True and data["total"] == 1 and data["records"] == 2
+    assert [hit["holdings"] for hit in data["hits"]] == [2]
     assert {"value": "book", "count": 2} in data["facets"]["kind"]
+    assert {"value": "camau", "count": 1} in data["facets"]["library"]
 
 
 def test_api_record_lists_holdings(client: FlaskClient) -> None:
@@ -97,3 +102,28 @@ def test_health_endpoint(client: FlaskClient) -> None:
     data = client.get("/healthz").get_json()
 
     assert data["ok"] is True and data["documents"] == 3
+
+
+def test_year_range_and_chips_are_in_the_url(client: FlaskClient) -> None:
+    html = client.get("/?q=&kind=book&from_year=1960&to_year=1970").get_data(as_text=True)
+
+    assert "1 kết quả" in html
+    assert 'class="chips"' in html
+    assert "Sách" in html and "Từ năm 1960" in html
+    chips = html[html.index('class="chips"') : html.index("</ul>", html.index('class="chips"'))]
+    links = re.findall(r'href="([^"]+)"[^>]*>([^<]+)<', chips)
+    by_label = {label.strip(): url for url, label in links}
+    # Each chip removes only its own filter.
+    assert "kind=book" not in by_label["Sách"] and "from_year=1960" in by_label["Sách"]
+    assert "kind=book" in by_label["Từ năm 1960"] and "from_year" not in by_label["Từ năm 1960"]
+
+
+def test_bad_year_is_a_400(client: FlaskClient) -> None:
+    assert client.get("/api/search?from_year=abc").status_code == 400
+    assert client.get("/api/search?from_year=1990&to_year=1950").status_code == 400
+
+
+def test_did_you_mean_links_to_the_accented_query(client: FlaskClient) -> None:
+    html = client.get("/?q=xua+va+nay").get_data(as_text=True)
+
+    assert "Có phải bạn muốn tìm" in html and "xưa và nay" in html

@@ -24,12 +24,15 @@ def search() -> Response:
     if not per_page.isdigit():
         raise QueryError(f"per_page must be a whole number from 1 to 100, got {per_page!r}")
     result = service.search_index.search(
-        args.text, filters=args.filters, page=args.page, per_page=int(per_page)
+        args.text, filters=args.filters, years=args.years, page=args.page, per_page=int(per_page)
     )
+    holdings = {hit.cluster: len(service.store().cluster(hit.cluster)) for hit in result.hits}
     return jsonify(
         ok=True,
         query=result.query,
         total=result.total,
+        records=result.records,
+        suggestion=result.suggestion,
         page=result.page,
         pages=result.pages,
         hits=[
@@ -42,6 +45,7 @@ def search() -> Response:
                 "type": hit.kind,
                 "library": hit.library,
                 "cluster": hit.cluster,
+                "holdings": holdings[hit.cluster],
                 "score": round(hit.score, 4),
                 "url": f"/records/{hit.key}",
             }

@@ -14,6 +14,7 @@ from index.search import FACETS
 class SearchArgs:
     text: str
     filters: dict[str, tuple[str, ...]]
+    years: tuple[int | None, int | None]
     page: int
 
 
@@ -27,4 +28,16 @@ def read_search_args(args: MultiDict[str, str]) -> SearchArgs:
         for name in FACETS
         if args.getlist(name)
     }
-    return SearchArgs(text=args.get("q", ""), filters=filters, page=min(int(raw_page), 10000))
+    years = (_year(args, "from_year"), _year(args, "to_year"))
+    return SearchArgs(
+        text=args.get("q", ""), filters=filters, years=years, page=min(int(raw_page), 10000)
+    )
+
+
+def _year(args: MultiDict[str, str], name: str) -> int | None:
+    value = args.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 1000 <= int(value) <= 2100:
+        raise QueryError(f"{name} must be a year from 1000 to 2100, got {value!r}")
+    return int(value)

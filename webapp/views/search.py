@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from dataclasses import dataclass
+
+from flask import Blueprint, render_template, request, url_for
 
 from index.search import FACETS
-from webapp.services import services
-from webapp.views.params import read_search_args
+from webapp.i18n import current_language, translate
+from webapp.services import Services, services
+from webapp.views.params import SearchArgs, read_search_args
 
 bp = Blueprint("search", __name__)
 
@@ -18,6 +21,7 @@ def search_page() -> str:
     result = service.search_index.search(
         args.text,
         filters=args.filters,
+        years=args.years,
         page=args.page,
         per_page=service.settings.results_per_page,
     )
@@ -28,4 +32,48 @@ def search_page() -> str:
         result=result,
         facets=FACETS,
         holdings=holdings,
+        chips=_chips(args, service),
+        first_number=(result.page - 1) * service.settings.results_per_page + 1,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """An active filter, shown as a link that removes it."""
+
+    label: str
+    url: str
+
+
+def _chips(args: SearchArgs, service: Services) -> list[Chip]:
+    lang = current_language()
+    chips = []
+    for name, values in args.filters.items():
+        for value in values:
+            rest = {
+                k: [x for x in v if not (k == name and x == value)] for k, v in _state(args).items()
+            }
+            if name == "library":
+                label = service.library_name(value, lang)
+            elif name == "kind":
+                label = translate(f"kind_{value}")
+            else:
+                label = value
+            chips.append(Chip(label=label, url=url_for("search.search_page", **rest)))
+    for name, value in (("from_year", args.years[0]), ("to_year", args.years[1])):
+        if value is not None:
+            rest = {k: v for k, v in _state(args).items() if k != name}
+            chips.append(
+                Chip(label=f"{translate(name)} {value}", url=url_for("search.search_page", **rest))
+            )
+    return chips
+
+
+def _state(args: SearchArgs) -> dict[str, list[str]]:
+    state: dict[str, list[str]] = {"q": [args.text]} if args.text else {}
+    state.update({name: list(values) for name, values in args.filters.items()})
+    if args.years[0] is not None:
+        state["from_year"] = [str(args.years[0])]
+    if args.years[1] is not None:
+        state["to_year"] = [str(args.years[1])]
+    return state
