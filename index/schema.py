@@ -7,6 +7,8 @@ Only stock Whoosh analyzers: the schema is pickled into the index and must stay 
 
 from __future__ import annotations
 
+import re
+
 from whoosh.analysis import BiWordFilter, CharsetFilter, LowercaseFilter, RegexTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
@@ -22,6 +24,8 @@ FOLDED = RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
 # Folded syllable pairs ("dia_chi", "ca_mau"): one term lookup ranks phrases first, where a
 # Whoosh phrase query over syllables is slow (notes: p95 0.7 s at 50k records).
 BIGRAMS = FOLDED | BiWordFilter(sep="_")
+
+_HAS_WORD = re.compile(r"\w")
 
 TEXT_FIELDS = ("title", "creators", "subjects", "places", "description", "publisher")
 
@@ -80,9 +84,13 @@ def to_document(stored: StoredRecord) -> dict[str, object]:
         document["decade"] = f"{record.year_from // 10 * 10}s"
     for name, text in texts.items():
         document[name] = document[f"{name}_f"] = prepare(text)
-    document["title_bi"] = document["title"]
     # A pair across two values ("chi_ca" from "Địa chí" / "Cà Mau") is harmless noise.
-    document["text_bi"] = "\n".join(
-        prepare(texts[name]) for name in ("subjects", "places", "creators")
-    )
+    pairs = {
+        "title_bi": str(document["title"]),
+        "text_bi": "\n".join(prepare(texts[name]) for name in ("subjects", "places", "creators")),
+    }
+    for name, text in pairs.items():
+        # whoosh 2.7's BiWordFilter raises UnboundLocalError on a text without any word.
+        if _HAS_WORD.search(text):
+            document[name] = text
     return document

@@ -116,3 +116,17 @@ def test_overlong_query_is_a_query_error(search_index: SearchIndex) -> None:
 def test_missing_index_names_the_command_to_run(tmp_path: Path) -> None:
     with pytest.raises(SearchIndexError, match="run `unioncat index`"):
         SearchIndex(tmp_path / "nothing").search("x")
+
+
+def test_records_with_empty_or_wordless_fields_index(store: Store, tmp_path: Path) -> None:
+    store.upsert_page(
+        [
+            make_record(oai_id="oai:bare", title="Đất", creators=(), subjects=()),
+            make_record(oai_id="oai:dash", title="---", creators=("…",), subjects=()),
+            make_record(oai_id="oai:none", title=None, creators=(), subjects=(), languages=()),
+        ]
+    )
+
+    summary = update_index(store, tmp_path / "ix")
+
+    assert summary.indexed == 3
