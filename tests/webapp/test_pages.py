@@ -127,3 +127,32 @@ def test_did_you_mean_links_to_the_accented_query(client: FlaskClient) -> None:
     html = client.get("/?q=xua+va+nay").get_data(as_text=True)
 
     assert "Có phải bạn muốn tìm" in html and "xưa và nay" in html
+
+
+def test_record_exports_are_escaped_and_complete(client: FlaskClient) -> None:
+    ris = client.get("/export/ris/cantho:oai:ct:1")
+    bib = client.get("/export/bibtex/cantho:oai:ct:1").get_data(as_text=True)
+    csv_text = client.get("/export/csv/cantho:oai:ct:2").get_data(as_text=True)
+
+    assert ris.status_code == 200 and "attachment" in ris.headers["Content-Disposition"]
+    assert "TI  - Cần Thơ xưa và nay" in ris.get_data(as_text=True)
+    assert "SN  - 9786040000001" in ris.get_data(as_text=True)
+    assert bib.startswith("@book{minh1966,") and "author = {Huỳnh Minh}" in bib
+    assert "Bản đồ <b>Cà Mau</b>" in csv_text.splitlines()[1]
+    assert client.get("/export/docx/cantho:oai:ct:1").status_code == 400
+
+
+def test_record_page_has_json_ld_that_cannot_break_out(client: FlaskClient) -> None:
+    html = client.get("/records/cantho:oai:ct:2").get_data(as_text=True)
+    script = html[html.index('<script type="application/ld+json">') :]
+    script = script[: script.index("</script>")]
+
+    assert '"@type": "Map"' in script
+    assert "<b>" not in script and "\\u003cb\\u003e" in script
+
+
+def test_opensearch_description(client: FlaskClient) -> None:
+    response = client.get("/opensearch.xml")
+
+    assert response.status_code == 200
+    assert "/?q={searchTerms}" in response.get_data(as_text=True)

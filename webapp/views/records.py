@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template, url_for
 
-from catalog.models import StoredRecord
+from catalog.errors import QueryError
+from catalog.models import Record, StoredRecord
+from webapp.export import bibtex_key, to_bibtex, to_csv, to_json_ld, to_ris
+from webapp.i18n import current_language
 from webapp.services import Services, services
 
 bp = Blueprint("records", __name__)
@@ -44,6 +47,55 @@ def holdings_of(service: Services, stored: StoredRecord) -> list[Holding]:
 def record_page(key: str) -> str:
     service = services()
     stored = service.store().get_by_key(key)
+    holdings = holdings_of(service, stored)
+    permalink = url_for("records.record_page", key=key, _external=True)
+    lang = current_language()
+    holders = [(service.library_name(h.library, lang), h.url) for h in holdings]
     return render_template(
-        "record.html", stored=stored, record=stored.record, holdings=holdings_of(service, stored)
+        "record.html",
+        stored=stored,
+        record=stored.record,
+        holdings=holdings,
+        permalink=permalink,
+        citation=citation(stored.record),
+        json_ld=to_json_ld(stored.record, permalink, holders),
+        formats=EXPORTS,
     )
+
+
+EXPORTS = {
+    "ris": ("application/x-research-info-systems", "ris"),
+    "bibtex": ("application/x-bibtex", "bib"),
+    "csv": ("text/csv", "csv"),
+}
+
+
+@bp.get("/export/<fmt>/<path:key>")
+def export(fmt: str, key: str) -> Response:
+    """Download one record as RIS, BibTeX or CSV."""
+    if fmt not in EXPORTS:
+        raise QueryError(f"no export format {fmt!r}; use one of {', '.join(EXPORTS)}")
+    record = services().store().get_by_key(key).record
+    permalink = url_for("records.record_page", key=key, _external=True)
+    body = {
+        "ris": lambda: to_ris(record, permalink),
+        "bibtex": lambda: to_bibtex(record, permalink),
+        "csv": lambda: to_csv([record]),
+    }[fmt]()
+    mimetype, suffix = EXPORTS[fmt]
+    filename = f"{bibtex_key(record)}.{suffix}"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def citation(record: Record) -> str:
+    """A plain citation: Creators. Title. Publisher, date."""
+    parts = [
+        "; ".join(record.creators),
+        record.title,
+        ", ".join(value for value in (record.publisher, record.date) if value),
+    ]
+    return ". ".join(part.rstrip(".") for part in parts if part) + "."

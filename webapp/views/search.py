@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
 from index.search import FACETS
 from webapp.i18n import current_language, translate
@@ -35,6 +35,13 @@ def search_page() -> str:
         chips=_chips(args, service),
         first_number=(result.page - 1) * service.settings.results_per_page + 1,
     )
+
+
+@bp.get("/opensearch.xml")
+def opensearch() -> Response:
+    """Let browsers add the catalog as a search engine."""
+    body = render_template("opensearch.xml", base=request.url_root.rstrip("/"))
+    return Response(body, mimetype="application/opensearchdescription+xml")
 
 
 @dataclass(frozen=True, slots=True)
