@@ -156,3 +156,10 @@ def test_opensearch_description(client: FlaskClient) -> None:
 
     assert response.status_code == 200
     assert "/?q={searchTerms}" in response.get_data(as_text=True)
+
+
+def test_libraries_page_lists_members_with_links_to_their_records(client: FlaskClient) -> None:
+    html = client.get("/libraries").get_data(as_text=True)
+
+    assert "Thư viện thành phố Cần Thơ" in html and "Thư viện tỉnh Cà Mau" in html
+    assert 'href="/?library=cantho"' in html

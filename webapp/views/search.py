@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from catalog.models import Library
 from index.search import FACETS
 from webapp.i18n import current_language, translate
 from webapp.services import Services, services
@@ -35,6 +36,24 @@ def search_page() -> str:
         chips=_chips(args, service),
         first_number=(result.page - 1) * service.settings.results_per_page + 1,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryRow:
+    library: Library
+    records: int
+
+
+@bp.get("/libraries")
+def libraries_page() -> str:
+    """Browse by member library: every member, its province and its records."""
+    service = services()
+    counts = service.store().count_by_library()
+    rows = [
+        LibraryRow(library=library, records=counts.get(code, (0, 0))[0])
+        for code, library in service.libraries.items()
+    ]
+    return render_template("libraries.html", rows=rows)
 
 
 @bp.get("/opensearch.xml")
