@@ -268,7 +268,7 @@ def status(context: Context, as_json: bool) -> None:
             when = row["last_harvest"] or "never harvested"
             outcome = f" ({row['last_outcome']})" if row["last_outcome"] else ""
             click.echo(f"{row['code']:<10} {row['records']:>7} records  {when}{outcome}")
-    failed = [row["code"] for row in rows if row["last_outcome"] == "failed"]
+    failed = [str(row["code"]) for row in rows if row["last_outcome"] == "failed"]
     if failed:
         fail(f"the last harvest failed for {', '.join(failed)}")
 

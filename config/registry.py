@@ -89,7 +89,7 @@ def _check_entry(entry: object, where: str) -> Iterable[str]:
                 yield f"{where}: field {key!r} is missing"
             continue
         value = entry[key]
-        if not isinstance(value, kind) or (kind is str and not value.strip()):
+        if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
             yield f"{where}: field {key!r} must be a non-empty {kind.__name__}, got {value!r}"
     code = entry.get("code")
     if isinstance(code, str) and not _CODE.match(code):

@@ -78,13 +78,13 @@ def running_demo(
                     f"{summary.stored} records, {summary.deleted} deleted"
                     + (f", FAILED: {summary.error}" if summary.error else "")
                 )
-            summary = update_index(store, settings.index_dir, rebuild=True)
-            say(f"Indexed {summary.indexed} records.")
+            indexed = update_index(store, settings.index_dir, rebuild=True)
+            say(f"Indexed {indexed.indexed} records.")
         all_libraries = tuple(members.libraries) + tuple(
             library
             for library in registry
             if library.code not in {m.code for m in members.libraries}
         )
         yield Demo(
-            settings=settings, libraries=all_libraries, harvests=tuple(harvests), index=summary
+            settings=settings, libraries=all_libraries, harvests=tuple(harvests), index=indexed
         )

@@ -79,20 +79,23 @@ def _chips(args: SearchArgs, service: Services) -> list[Chip]:
             rest = {
                 k: [x for x in v if not (k == name and x == value)] for k, v in _state(args).items()
             }
+            label: str
             if name == "library":
                 label = service.library_name(value, lang)
             elif name == "kind":
                 label = translate(f"kind_{value}")
             else:
                 label = value
-            chips.append(Chip(label=label, url=url_for("search.search_page", **rest)))
-    for name, value in (("from_year", args.years[0]), ("to_year", args.years[1])):
-        if value is not None:
-            rest = {k: v for k, v in _state(args).items() if k != name}
-            chips.append(
-                Chip(label=f"{translate(name)} {value}", url=url_for("search.search_page", **rest))
-            )
+            chips.append(Chip(label=label, url=_search_url(rest)))
+    for bound, year in (("from_year", args.years[0]), ("to_year", args.years[1])):
+        if year is not None:
+            rest = {k: v for k, v in _state(args).items() if k != bound}
+            chips.append(Chip(label=f"{translate(bound)} {year}", url=_search_url(rest)))
     return chips
+
+
+def _search_url(state: dict[str, list[str]]) -> str:
+    return url_for("search.search_page", **state)  # type: ignore[arg-type]
 
 
 def _state(args: SearchArgs) -> dict[str, list[str]]:
