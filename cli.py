@@ -152,6 +152,9 @@ def harvest(context: Context, codes: tuple[str, ...], full: bool, from_: datetim
         user_agent=_user_agent(settings),
         full=full,
         from_=from_.replace(tzinfo=UTC) if from_ else None,
+        quarantine_dir=settings.quarantine_dir,
+        polite_delay=settings.harvest_polite_delay,
+        max_parallel_hosts=settings.harvest_max_parallel_hosts,
     )
 
     def progress(code: str, page: Any, count: int) -> None:
@@ -175,6 +178,67 @@ def harvest(context: Context, codes: tuple[str, ...], full: bool, from_: datetim
         problems.append(f"records that could not be mapped were skipped: {', '.join(skipped)}")
     if problems:
         fail("; ".join(problems) + " (details in the log above)")
+
+
+@main.command()
+@click.argument("codes", nargs=-1, metavar="[CODE]...")
+@pass_context
+def sweep(context: Context, codes: tuple[str, ...]) -> None:
+    """Find records members deleted without saying so, and mark them deleted.
+
+    For members whose server reports no deletions (Identify: deletedRecord=no), or CODE...
+    Lists every identifier the member still has (ListIdentifiers); a stored record not
+    listed becomes a tombstone. Deletes nothing when the list is incomplete or empty, or when
+    more than sweep_max_share of the member's records would go.
+    """
+    from harvester.oai import OAIClient
+    from harvester.run import HarvestOptions
+    from harvester.sweep import sweep_deletions
+
+    settings = context.settings()
+    members = {library.code: library for library in context.libraries(settings)}
+    unknown = [code for code in codes if code not in members]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown library code(s) {', '.join(unknown)}; see `unioncat libraries`",
+            param_hint="CODE",
+        )
+    options = HarvestOptions(
+        timeout=settings.harvest_timeout,
+        max_retries=settings.harvest_max_retries,
+        max_retry_after=settings.harvest_max_retry_after,
+        max_requests=settings.harvest_max_requests,
+        user_agent=_user_agent(settings),
+        polite_delay=settings.harvest_polite_delay,
+    )
+    chosen = [members[code] for code in codes] or [
+        m for m in members.values() if m.enabled and m.endpoint
+    ]
+    refused = []
+    with Store.open(settings.catalog_path) as store:
+        for library in chosen:
+            if not codes:
+                try:
+                    identity = OAIClient(
+                        library, timeout=options.timeout, user_agent=options.user_agent
+                    ).identify()
+                except HarvestError as exc:
+                    click.echo(f"{library.code:<10} skipped: {exc}")
+                    refused.append(library.code)
+                    continue
+                if identity.deleted_record != "no":
+                    click.echo(f"{library.code:<10} reports deletions itself; no sweep needed")
+                    continue
+            result = sweep_deletions(library, store, options, max_share=settings.sweep_max_share)
+            outcome = f"REFUSED: {result.refused}" if result.refused else "ok"
+            click.echo(
+                f"{library.code:<10} {result.listed} listed, {result.live} held, "
+                f"{result.deleted} marked deleted — {outcome}"
+            )
+            if result.refused:
+                refused.append(library.code)
+    if refused:
+        fail(f"the sweep did not finish for {', '.join(refused)}")
 
 
 @main.command(name="index")

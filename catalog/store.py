@@ -9,7 +9,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from catalog.errors import RecordNotFoundError, StoreError
 from catalog.models import HarvestSummary, Record, StoredRecord
 from catalog.normalize import work_key
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -55,6 +55,27 @@ _MIGRATIONS: dict[int, str] = {
         next_from     TEXT NOT NULL
     );
     """,
+    # 2: resumable harvests. One row per member and set ('' = the whole repository): the
+    # window in flight or last finished, its resumption token and the server's responseDate.
+    # The rows of harvest_state move over as finished windows, so incremental harvests go on.
+    2: """
+    CREATE TABLE harvest_windows (
+        library          TEXT NOT NULL,
+        set_spec         TEXT NOT NULL DEFAULT '',
+        metadata_prefix  TEXT,
+        window_from      TEXT,
+        window_until     TEXT,
+        resumption_token TEXT,
+        response_date    TEXT,
+        next_from        TEXT,
+        in_flight        INTEGER NOT NULL DEFAULT 0,
+        updated_at       TEXT NOT NULL,
+        PRIMARY KEY (library, set_spec)
+    );
+    INSERT INTO harvest_windows (library, set_spec, next_from, updated_at)
+        SELECT library, '', next_from, next_from FROM harvest_state;
+    DROP TABLE harvest_state;
+    """,
 }
 
 # Record fields kept in the JSON column; the others have columns of their own.
@@ -81,6 +102,27 @@ class PageResult:
 
     stored: int  # new or changed live records
     deleted: int  # records that became tombstones
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HarvestWindow:
+    """Where one member's harvest (of one set, or all) stands, saved after every page.
+
+    A window is in flight from its first request until its list ends; the next run resumes
+    it from ``resumption_token``, or restarts it from ``from_`` when there is none or the
+    server rejects it. ``next_from`` is the server's responseDate of the last finished window.
+    """
+
+    library: str
+    set_spec: str | None = None  # None: the whole repository
+    metadata_prefix: str | None = None
+    from_: str | None = None  # as sent, in the server's granularity; None: from the beginning
+    until: str | None = None
+    resumption_token: str | None = None  # the next page to ask for, while in flight
+    response_date: datetime | None = None  # the server's clock when the window started
+    next_from: datetime | None = None  # where the next window starts
+    in_flight: bool = False
+    updated_at: datetime | None = None  # set by the store when saved
 
 
 class Store:
@@ -343,16 +385,61 @@ class Store:
 
     def next_from(self, library: str) -> datetime | None:
         """Return where the next incremental harvest of ``library`` starts, if one ran."""
-        row = self._db.execute(
-            "SELECT next_from FROM harvest_state WHERE library = ?", (library,)
-        ).fetchone()
-        return parse_datestamp(row[0]) if row else None
+        window = self.harvest_window(library)
+        return window.next_from if window else None
 
     def set_next_from(self, library: str, when: datetime) -> None:
+        """Finish ``library``'s whole-repository window: the next harvest starts at ``when``."""
+        window = self.harvest_window(library) or HarvestWindow(library=library)
+        self.save_harvest_window(
+            replace(window, next_from=when, in_flight=False, resumption_token=None)
+        )
+
+    # -- harvest windows -------------------------------------------------------------------
+
+    def harvest_window(self, library: str, set_spec: str | None = None) -> HarvestWindow | None:
+        """Return the saved harvest window of ``library`` (and ``set_spec``), if any."""
+        row = self._db.execute(
+            "SELECT metadata_prefix, window_from, window_until, resumption_token, "
+            "response_date, next_from, in_flight, updated_at FROM harvest_windows "
+            "WHERE library = ? AND set_spec = ?",
+            (library, set_spec or ""),
+        ).fetchone()
+        if row is None:
+            return None
+        prefix, from_, until, token, response_date, next_from, in_flight, updated_at = row
+        return HarvestWindow(
+            library=library,
+            set_spec=set_spec or None,
+            metadata_prefix=prefix,
+            from_=from_,
+            until=until,
+            resumption_token=token,
+            response_date=parse_datestamp(response_date) if response_date else None,
+            next_from=parse_datestamp(next_from) if next_from else None,
+            in_flight=bool(in_flight),
+            updated_at=parse_datestamp(updated_at),
+        )
+
+    def save_harvest_window(self, window: HarvestWindow) -> None:
+        """Save ``window`` in one transaction, replacing the library's (and set's) last one."""
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO harvest_state (library, next_from) VALUES (?, ?)",
-                (library, format_datestamp(when)),
+                "INSERT OR REPLACE INTO harvest_windows (library, set_spec, metadata_prefix, "
+                "window_from, window_until, resumption_token, response_date, next_from, "
+                "in_flight, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    window.library,
+                    window.set_spec or "",
+                    window.metadata_prefix,
+                    window.from_,
+                    window.until,
+                    window.resumption_token,
+                    window.response_date and format_datestamp(window.response_date),
+                    window.next_from and format_datestamp(window.next_from),
+                    int(window.in_flight),
+                    format_datestamp(_now()),
+                ),
             )
 
 

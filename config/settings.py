@@ -36,6 +36,19 @@ class Settings:
     harvest_max_requests: int = _setting(
         10000, "Most OAI-PMH requests to one library in one run (guards endless token loops)"
     )
+    harvest_polite_delay: float = _setting(
+        0.5, "Seconds between the end of one request to a member's host and the next"
+    )
+    harvest_max_parallel_hosts: int = _setting(
+        4, "Members on different hosts harvested at the same time (one request per host)"
+    )
+    quarantine_dir: Path = _setting(
+        Path("var/quarantine"),
+        "Folder keeping pages and records that could not be read, with the request beside them",
+    )
+    sweep_max_share: float = _setting(
+        0.5, "Largest share of a member's records a deletion sweep may delete in one run"
+    )
     contact_email: str = _setting(
         "catalog@mekong-union.invalid", "Contact address sent in the User-Agent and Identify"
     )

@@ -5,5 +5,14 @@ Imports `catalog` and `config` only; never `index` or `webapp`. Owns sickle and 
 
 from harvester.oai import Identity, OAIClient
 from harvester.run import HarvestOptions, harvest_libraries, harvest_library
+from harvester.sweep import SweepSummary, sweep_deletions
 
-__all__ = ["HarvestOptions", "Identity", "OAIClient", "harvest_libraries", "harvest_library"]
+__all__ = [
+    "HarvestOptions",
+    "Identity",
+    "OAIClient",
+    "SweepSummary",
+    "harvest_libraries",
+    "harvest_library",
+    "sweep_deletions",
+]

@@ -1,6 +1,9 @@
 """The OAI-PMH client: sickle for requests and retries, a strict parser for what comes back.
 
-This is the only module that imports sickle; no sickle or requests error escapes it.
+This is the only module that imports sickle; no sickle or requests error escapes it. Every
+request waits for its host's turn (`harvester.polite`); every body gets the safe repairs of
+`harvester.repair` before the strict parse, and a body that still does not parse goes to the
+quarantine folder (`harvester.quarantine`) instead of being half-read.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import requests
 from lxml import etree
@@ -21,11 +24,18 @@ from sickle.response import OAIResponse
 
 from catalog.errors import EndpointError, OAIResponseError
 from catalog.models import Library
+from harvester.polite import HostGate
+from harvester.quarantine import Quarantine
+from harvester.repair import repair_xml
 from harvester.xml import OAI_NS, parse_xml
 
 log = logging.getLogger(__name__)
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Transient network faults: a timeout, a refused or reset connection, a body cut off mid-way.
+_TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+
+StopReason = Literal["same_token", "request_cap"]
 _NS = {"oai": OAI_NS}
 
 
@@ -49,6 +59,11 @@ class Page:
     response_date: datetime | None
     complete_list_size: int | None
     skipped: tuple[str, ...] = ()  # why each unusable <record> (no identifier...) was passed over
+    repairs: tuple[str, ...] = ()  # what harvester.repair changed to make the page parse
+    url: str = ""  # the request URL, for quarantine files and logs
+    # Why the list was cut short although the server offered a next page: the same token came
+    # back twice, or max_requests was reached (then resumption_token is where to go on).
+    stop_reason: StopReason | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,21 +92,30 @@ class _Sickle(Sickle):  # type: ignore[misc]
         max_retries: int,
         max_retry_after: float,
         sleep: Callable[[float], None],
+        gate: HostGate,
         **request_args: Any,
     ) -> None:
         super().__init__(endpoint, max_retries=max_retries, **request_args)
         self.library = library
         self.max_retry_after = max_retry_after
         self.sleep = sleep
+        self.gate = gate
 
     def harvest(self, **kwargs: str) -> OAIResponse:
         request = _describe(kwargs)
         for attempt in range(self.max_retries + 1):
             last = attempt == self.max_retries
             try:
-                response = self._request(kwargs)
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                what = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+                with self.gate.turn():
+                    response = self._request(kwargs)
+            except _TRANSIENT as exc:
+                what = (
+                    "timed out"
+                    if isinstance(exc, requests.Timeout)
+                    else "connection failed"
+                    if isinstance(exc, requests.ConnectionError)
+                    else "connection dropped mid-body"
+                )
                 if last:
                     raise EndpointError(
                         self.library,
@@ -151,23 +175,27 @@ class OAIClient:
         max_retry_after: float = 120.0,
         user_agent: str = "MekongUnionCatalog/0.1",
         sleep: Callable[[float], None] = time.sleep,
+        gate: HostGate | None = None,
+        quarantine: Quarantine | None = None,
     ) -> None:
         if not library.endpoint:
             raise ValueError(f"library {library.code!r} has no endpoint")
         self.library = library
+        self.quarantine = quarantine or Quarantine(None, library.code)
         self._sickle = _Sickle(
             library.code,
             library.endpoint,
             max_retries=max_retries,
             max_retry_after=max_retry_after,
             sleep=sleep,
+            gate=gate or HostGate(),
             timeout=timeout,
             headers={"User-Agent": user_agent},
         )
 
     def identify(self) -> Identity:
         """Send Identify and read granularity, deletion support and the server's clock."""
-        root = self._request({"verb": "Identify"}, "Identify")
+        root, _ = self._request({"verb": "Identify"}, "Identify")
         node = root.find("oai:Identify", _NS)
         if node is None:
             raise self._error("Identify: the response has no <Identify> element")
@@ -186,62 +214,120 @@ class OAIClient:
         from_: str | None = None,
         until: str | None = None,
         set_spec: str | None = None,
+        resumption_token: str | None = None,
         max_requests: int = 10000,
     ) -> Iterator[Page]:
         """Yield ListRecords pages, following resumption tokens.
 
-        noRecordsMatch yields nothing. Raises EndpointError or OAIResponseError.
+        With ``resumption_token`` the list is resumed there (a window saved by an earlier run)
+        and the other arguments are not sent. noRecordsMatch yields nothing. The last page
+        says in ``stop_reason`` when a guard cut the list short. Raises EndpointError or
+        OAIResponseError (``oai_code="badResumptionToken"`` for a rejected or expired token).
         """
-        params = {"verb": "ListRecords", "metadataPrefix": metadata_prefix}
+        return self._pages(
+            "ListRecords", metadata_prefix, from_, until, set_spec, resumption_token, max_requests
+        )
+
+    def list_identifiers(
+        self,
+        *,
+        metadata_prefix: str,
+        from_: str | None = None,
+        until: str | None = None,
+        set_spec: str | None = None,
+        max_requests: int = 10000,
+    ) -> Iterator[Page]:
+        """Yield ListIdentifiers pages (headers only: each record's element is None)."""
+        return self._pages(
+            "ListIdentifiers", metadata_prefix, from_, until, set_spec, None, max_requests
+        )
+
+    def _pages(
+        self,
+        verb: str,
+        metadata_prefix: str,
+        from_: str | None,
+        until: str | None,
+        set_spec: str | None,
+        resumption_token: str | None,
+        max_requests: int,
+    ) -> Iterator[Page]:
+        params = {"verb": verb, "metadataPrefix": metadata_prefix}
         if from_:
             params["from"] = from_
         if until:
             params["until"] = until
         if set_spec:
             params["set"] = set_spec
+        resumed = " (resumed)" if resumption_token else ""
+        if resumption_token:
+            params = {"verb": verb, "resumptionToken": resumption_token}
         seen_tokens: set[str] = set()
+        item_tag = f"{{{OAI_NS}}}{'record' if verb == 'ListRecords' else 'header'}"
         for number in range(1, max_requests + 1):
-            request = f"ListRecords page {number}"
-            root = self._request(params, request, empty_codes=("noRecordsMatch",))
+            request = f"{verb} page {number}{resumed}"
+            root, repairs = self._request(params, request, empty_codes=("noRecordsMatch",))
             if root is None:
                 return
-            node = root.find("oai:ListRecords", _NS)
+            node = root.find(f"oai:{verb}", _NS)
             if node is None:
-                raise self._error(f"{request}: the response has no <ListRecords> element")
-            items = [item for item in node if item.tag == f"{{{OAI_NS}}}record"]
-            records = tuple(_record(self.library.code, request, item) for item in items)
+                raise self._error(f"{request}: the response has no <{verb}> element")
+            response_date = _datestamp(_text(root, "oai:responseDate"))
+            items = [item for item in node if item.tag == item_tag]
+            records = tuple(
+                _record(self.library.code, request, item, response_date)
+                if verb == "ListRecords"
+                else _header(self.library.code, request, item, response_date)
+                for item in items
+            )
             token_node = node.find("oai:resumptionToken", _NS)
             token = (token_node.text or "").strip() if token_node is not None else ""
             size = token_node.get("completeListSize") if token_node is not None else None
-            yield Page(
-                request=request,
-                records=tuple(r for r in records if not isinstance(r, str)),
-                skipped=tuple(r for r in records if isinstance(r, str)),
-                resumption_token=token or None,
-                response_date=_datestamp(_text(root, "oai:responseDate")),
-                complete_list_size=int(size) if size and size.isdigit() else None,
-            )
-            if not token:
-                return
-            if token in seen_tokens:
+            stop: StopReason | None = None
+            if token and token in seen_tokens:
                 log.warning(
                     "[%s] %s: the server sent resumption token %r twice; ending the list",
                     self.library.code,
                     request,
                     token,
                 )
+                stop = "same_token"
+            elif token and number == max_requests:
+                log.warning(
+                    "[%s] %s: stopped after %d requests (harvest_max_requests); the next run "
+                    "goes on from resumption token %r",
+                    self.library.code,
+                    request,
+                    max_requests,
+                    token,
+                )
+                stop = "request_cap"
+            yield Page(
+                request=request,
+                records=tuple(r for r in records if not isinstance(r, str)),
+                skipped=tuple(r for r in records if isinstance(r, str)),
+                resumption_token=token or None,
+                response_date=response_date,
+                complete_list_size=int(size) if size and size.isdigit() else None,
+                repairs=repairs,
+                url=self._url(params),
+                stop_reason=stop,
+            )
+            if not token or stop:
                 return
             seen_tokens.add(token)
-            params = {"verb": "ListRecords", "resumptionToken": token}
-        log.warning(
-            "[%s] stopped after %d requests (harvest_max_requests); the list may go on",
-            self.library.code,
-            max_requests,
-        )
+            params = {"verb": verb, "resumptionToken": token}
+
+    def _url(self, params: dict[str, str]) -> str:
+        return requests.Request("GET", self._sickle.endpoint, params=params).prepare().url or ""
 
     def _request(
         self, params: dict[str, str], request: str, *, empty_codes: tuple[str, ...] = ()
-    ) -> etree._Element:
+    ) -> tuple[etree._Element, tuple[str, ...]]:
+        """Send one request; return the parsed root and the repairs made to parse it.
+
+        The root is None when the server answered with one of ``empty_codes``.
+        """
         response = self._sickle.harvest(**params)
         http = response.http_response
         body = http.content
@@ -251,14 +337,34 @@ class OAIClient:
                 f"{request}: got an HTML page (HTTP {http.status_code}), not OAI-PMH XML; "
                 f"check that {self.library.endpoint} is the OAI-PMH base URL"
             )
+        repaired = repair_xml(body)
+        for repair in repaired.repairs:
+            log.warning(
+                "[%s] %s: %s; the repaired page is harvested", self.library.code, request, repair
+            )
         try:
-            root = parse_xml(body)
+            root = parse_xml(repaired.body)
         except etree.XMLSyntaxError as exc:
             if http.status_code >= 400:
                 raise EndpointError(
                     self.library.code, f"{request}: HTTP {http.status_code} {http.reason}"
                 ) from exc
-            raise self._error(f"{request}: the response is not well-formed XML: {exc}") from exc
+            kept = self.quarantine.keep_page(
+                body,
+                request=request,
+                url=http.url or self._url(params),
+                status=http.status_code,
+                reason=f"not well-formed XML: {exc}",
+            )
+            where = (
+                f"its raw bytes are kept in {kept}"
+                if kept
+                else "set a quarantine folder to keep its bytes"
+            )
+            raise self._error(
+                f"{request}: the response is not well-formed XML even after safe repairs "
+                f"({exc}); nothing of the page was stored, {where}, the next run asks again"
+            ) from exc
         if root.tag != f"{{{OAI_NS}}}OAI-PMH":
             raise self._error(
                 f"{request}: the root element is {root.tag!r}, expected OAI-PMH 2.0's "
@@ -268,7 +374,7 @@ class OAIClient:
         for error in root.findall("oai:error", _NS):
             code = error.get("code", "")
             if code in empty_codes:
-                return None  # type: ignore[return-value]
+                return None, repaired.repairs  # type: ignore[return-value]
             hint = {
                 "cannotDisseminateFormat": "set metadata_prefix in the registry to a format "
                 "the member offers (see ListMetadataFormats)",
@@ -284,7 +390,7 @@ class OAIClient:
             raise EndpointError(
                 self.library.code, f"{request}: HTTP {http.status_code} {http.reason}"
             )
-        return root
+        return root, repaired.repairs
 
     def _error(self, message: str, *, oai_code: str | None = None) -> OAIResponseError:
         return OAIResponseError(self.library.code, message, oai_code=oai_code)
@@ -320,32 +426,56 @@ def _datestamp(value: str | None) -> datetime | None:
 
 
 def _record(
-    library: str, request: str, item: etree._Element
+    library: str, request: str, item: etree._Element, response_date: datetime | None
 ) -> tuple[Header, etree._Element | None] | str:
     """Read one <record>; return why it is unusable instead when it is."""
     header = item.find("oai:header", _NS)
     if header is None:
         return f"[{library}] {request}: a <record> without <header> was skipped"
-    oai_id = _text(header, "oai:identifier")
-    datestamp = _datestamp(_text(header, "oai:datestamp"))
-    if not oai_id or datestamp is None:
-        return (
-            f"[{library}] {request}: a record header without a valid identifier and "
-            f"datestamp ({oai_id!r}) was skipped"
-        )
+    read = _header(library, request, header, response_date)
+    if isinstance(read, str):
+        return read
     metadata = item.find("oai:metadata", _NS)
     element = None
     if metadata is not None:
         children = [child for child in metadata if isinstance(child.tag, str)]
         element = children[0] if children else None
+    return read[0], element
+
+
+def _header(
+    library: str, request: str, header: etree._Element, response_date: datetime | None
+) -> tuple[Header, None] | str:
+    """Read one <header>; return why it is unusable instead when it is.
+
+    A deleted header without a datestamp still deletes: it gets the page's responseDate.
+    """
+    oai_id = _text(header, "oai:identifier")
+    datestamp = _datestamp(_text(header, "oai:datestamp"))
+    deleted = header.get("status") == "deleted"
+    if oai_id and deleted and datestamp is None and response_date is not None:
+        log.warning(
+            "[%s] %s: deleted record %r has no datestamp; it is deleted as of the page's "
+            "responseDate %s",
+            library,
+            request,
+            oai_id,
+            response_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        datestamp = response_date
+    if not oai_id or datestamp is None:
+        return (
+            f"[{library}] {request}: a record header without a valid identifier and "
+            f"datestamp ({oai_id!r}) was skipped"
+        )
     return (
         Header(
             oai_id=oai_id,
             datestamp=datestamp,
-            deleted=header.get("status") == "deleted",
+            deleted=deleted,
             set_specs=tuple(
                 (node.text or "").strip() for node in header.findall("oai:setSpec", _NS)
             ),
         ),
-        element,
+        None,
     )

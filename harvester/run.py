@@ -1,17 +1,31 @@
-"""Harvest runs: one library page by page into the store, and every enabled library in turn."""
+"""Harvest runs: one library window by window into the store, and many libraries at once.
+
+A run harvests one *window* per library (and set): from the saved ``next_from`` (the server's
+responseDate when the last window started) to now. The window, its resumption token and the
+server's clock are saved in the store after every page, so a run killed mid-harvest loses at
+most the page in flight and the next run resumes from the saved token. A token the server
+rejects (``badResumptionToken``, e.g. expired) restarts the window from its ``from``; upserts
+are idempotent, so records seen twice are neither lost nor duplicated.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
-from catalog.errors import HarvestError, RecordError
+from lxml import etree
+
+from catalog.errors import HarvestError, OAIResponseError, RecordError
 from catalog.models import HarvestSummary, Library, Record
-from catalog.store import Store
+from catalog.store import HarvestWindow, Store
 from harvester.mapping import map_record
-from harvester.oai import OAIClient, Page
+from harvester.oai import Identity, OAIClient, Page
+from harvester.polite import HostGate, host_of
+from harvester.quarantine import Quarantine
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +41,24 @@ class HarvestOptions:
     user_agent: str = "MekongUnionCatalog/0.1"
     full: bool = False  # ignore the saved window and harvest everything
     from_: datetime | None = None  # overrides the saved window
+    until: datetime | None = None  # end of the window; None: up to the server's now
+    quarantine_dir: Path | None = None  # where unreadable pages and records are kept
+    polite_delay: float = 0.0  # seconds between the end of one request and the next, per host
+    max_parallel_hosts: int = 4  # hosts harvested at the same time by harvest_libraries
 
 
 ProgressCallback = Callable[[str, Page, int], None]
+
+
+@dataclass(slots=True)
+class _Tally:
+    """The counts of one library's run (mutable while it runs; the summary is frozen)."""
+
+    pages: int = 0
+    stored: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
 
 
 def harvest_library(
@@ -38,98 +67,231 @@ def harvest_library(
     options: HarvestOptions,
     *,
     progress: ProgressCallback | None = None,
+    gate: HostGate | None = None,
 ) -> HarvestSummary:
-    """Harvest one library into ``store``, committing page by page.
+    """Harvest one library's window into ``store``, committing page by page.
 
     Never raises for the library's own faults: they end up in the summary's ``error``.
-    Records stored before a failure stay stored.
+    Records stored before a failure stay stored, and the window stays in flight for the next
+    run. ``gate`` is shared between libraries on the same host (see harvest_libraries).
     """
-    started = datetime.now(UTC).replace(microsecond=0)
-    pages = stored = deleted = skipped = 0
-    errors: list[str] = []
+    started = _now()
+    tally = _Tally()
     error: str | None = None
+    quarantine = Quarantine(options.quarantine_dir, library.code)
     client = OAIClient(
         library,
         timeout=options.timeout,
         max_retries=options.max_retries,
         max_retry_after=options.max_retry_after,
         user_agent=options.user_agent,
+        gate=gate or HostGate(options.polite_delay),
+        quarantine=quarantine,
     )
     try:
         identity = client.identify()
-        since = options.from_ or (None if options.full else store.next_from(library.code))
-        from_ = _format_for(identity.granularity, since) if since else None
-        log.info(
-            "[%s] harvesting %s from %s (%s)",
-            library.code,
-            library.metadata_prefix,
-            from_ or "the beginning",
-            library.endpoint,
-        )
-        response_date: datetime | None = None
-        for page in client.list_records(
-            metadata_prefix=library.metadata_prefix,
-            from_=from_,
-            set_spec=library.set_spec,
-            max_requests=options.max_requests,
-        ):
-            response_date = response_date or page.response_date
-            records: list[Record] = []
-            for reason in page.skipped:
-                skipped += 1
-                errors.append(reason)
-                log.warning("%s; the rest of the page is kept", reason)
-            for header, element in page.records:
-                try:
-                    records.append(
-                        map_record(
-                            library=library.code,
-                            oai_id=header.oai_id,
-                            datestamp=header.datestamp,
-                            deleted=header.deleted,
-                            metadata_prefix=library.metadata_prefix,
-                            element=element,
-                            set_specs=header.set_specs,
-                        )
-                    )
-                except RecordError as exc:
-                    skipped += 1
-                    errors.append(str(exc))
-                    log.warning("%s; skipped, the rest of the page is kept", exc)
-            result = store.upsert_page(records)
-            pages += 1
-            stored += result.stored
-            deleted += result.deleted
-            if progress:
-                progress(library.code, page, stored + deleted)
-            log.debug("[%s] %s: %d records", library.code, page.request, len(records))
-        # The server's clock, not ours, starts the next window: no gap from clock skew.
-        store.set_next_from(library.code, response_date or identity.response_date or started)
+        window = _open_window(library, store, options, identity)
+        try:
+            window, finished = _harvest_window(
+                client, library, store, options, window, quarantine, tally, progress
+            )
+        except OAIResponseError as exc:
+            if exc.oai_code != "badResumptionToken":
+                raise
+            log.warning(
+                "[%s] the server rejected resumption token %r (%s); restarting the window "
+                "from %s, records already stored are kept",
+                library.code,
+                window.resumption_token,
+                exc,
+                window.from_ or "the beginning",
+            )
+            tally.errors.append(f"{exc}; the window was restarted from {window.from_}")
+            window = replace(window, resumption_token=None)
+            store.save_harvest_window(window)
+            window, finished = _harvest_window(
+                client, library, store, options, window, quarantine, tally, progress
+            )
+        if finished:
+            # The server's clock, not ours, starts the next window: no gap from clock skew.
+            next_from = window.response_date or identity.response_date or started
+            store.save_harvest_window(
+                replace(window, resumption_token=None, in_flight=False, next_from=next_from)
+            )
     except HarvestError as exc:
         error = str(exc)
-        log.error("%s; records stored so far are kept, the next run retries", exc)
+        log.error("%s; records stored so far are kept, the next run goes on from there", exc)
+    for path in quarantine.kept:
+        tally.errors.append(f"[{library.code}] quarantined: {path}")
     summary = HarvestSummary(
         library=library.code,
         started_at=started,
-        finished_at=datetime.now(UTC).replace(microsecond=0),
-        pages=pages,
-        stored=stored,
-        deleted=deleted,
-        skipped=skipped,
+        finished_at=_now(),
+        pages=tally.pages,
+        stored=tally.stored,
+        deleted=tally.deleted,
+        skipped=tally.skipped,
         error=error,
-        errors=tuple(errors),
+        errors=tuple(tally.errors),
     )
     store.record_harvest(summary)
     log.info(
-        "[%s] %s: %d pages, %d stored, %d deleted, %d skipped",
+        "[%s] %s: %d pages, %d stored, %d deleted, %d skipped, %d quarantined",
         library.code,
         "done" if summary.ok else "FAILED",
-        pages,
-        stored,
-        deleted,
-        skipped,
+        tally.pages,
+        tally.stored,
+        tally.deleted,
+        tally.skipped,
+        len(quarantine.kept),
     )
     return summary
+
+
+def _open_window(
+    library: Library, store: Store, options: HarvestOptions, identity: Identity
+) -> HarvestWindow:
+    """Resume the saved window in flight, or start the next one (or the one asked for)."""
+    saved = store.harvest_window(library.code, library.set_spec)
+    if saved is None and library.set_spec:
+        legacy = store.harvest_window(library.code)  # a version-1 catalog's state, set or not
+        saved = legacy if legacy and legacy.metadata_prefix is None else None
+    granularity = identity.granularity
+    until = _format_for(granularity, options.until) if options.until else None
+    if options.from_ or options.full:
+        since = options.from_
+    elif (
+        saved is not None
+        and saved.in_flight
+        and saved.metadata_prefix == library.metadata_prefix
+        and saved.set_spec == library.set_spec
+    ):
+        log.info(
+            "[%s] resuming the window from %s saved at %s, %s",
+            library.code,
+            saved.from_ or "the beginning",
+            saved.updated_at,
+            f"at resumption token {saved.resumption_token!r}"
+            if saved.resumption_token
+            else "from its start",
+        )
+        return saved
+    else:
+        since = saved.next_from if saved else None
+    window = HarvestWindow(
+        library=library.code,
+        set_spec=library.set_spec,
+        metadata_prefix=library.metadata_prefix,
+        from_=_format_for(granularity, since) if since else None,
+        until=until,
+        next_from=saved.next_from if saved else None,
+        in_flight=True,
+    )
+    log.info(
+        "[%s] harvesting %s%s from %s (%s)",
+        library.code,
+        library.metadata_prefix,
+        f" set {library.set_spec!r}" if library.set_spec else "",
+        window.from_ or "the beginning",
+        library.endpoint,
+    )
+    store.save_harvest_window(window)
+    return window
+
+
+def _harvest_window(
+    client: OAIClient,
+    library: Library,
+    store: Store,
+    options: HarvestOptions,
+    window: HarvestWindow,
+    quarantine: Quarantine,
+    tally: _Tally,
+    progress: ProgressCallback | None,
+) -> tuple[HarvestWindow, bool]:
+    """Harvest ``window`` from its token (or its start); return it and whether its list ended."""
+    for page in client.list_records(
+        metadata_prefix=library.metadata_prefix,
+        from_=window.from_,
+        until=window.until,
+        set_spec=library.set_spec,
+        resumption_token=window.resumption_token,
+        max_requests=options.max_requests,
+    ):
+        records = _map_page(library, page, quarantine, tally)
+        result = store.upsert_page(records)
+        tally.pages += 1
+        tally.stored += result.stored
+        tally.deleted += result.deleted
+        tally.errors.extend(f"[{library.code}] {page.request}: {r}" for r in page.repairs)
+        if progress:
+            progress(library.code, page, tally.stored + tally.deleted)
+        log.debug("[%s] %s: %d records", library.code, page.request, len(records))
+        # Saved after the page is committed: a crash in between asks for this page again,
+        # and storing it twice changes nothing.
+        window = replace(
+            window,
+            resumption_token=page.resumption_token,
+            response_date=window.response_date or page.response_date,
+        )
+        if page.stop_reason == "request_cap":
+            tally.errors.append(
+                f"[{library.code}] {page.request}: stopped after {options.max_requests} "
+                "requests (harvest_max_requests); the next run goes on from the saved token"
+            )
+            store.save_harvest_window(window)
+            return window, False
+        if page.stop_reason == "same_token":
+            tally.errors.append(
+                f"[{library.code}] {page.request}: the server repeated resumption token "
+                f"{page.resumption_token!r}; the window was ended there"
+            )
+        elif page.resumption_token:
+            store.save_harvest_window(window)
+    return window, True
+
+
+def _map_page(library: Library, page: Page, quarantine: Quarantine, tally: _Tally) -> list[Record]:
+    records: list[Record] = []
+    for reason in page.skipped:
+        tally.skipped += 1
+        tally.errors.append(reason)
+        log.warning("%s; the rest of the page is kept", reason)
+    for header, element in page.records:
+        try:
+            records.append(
+                map_record(
+                    library=library.code,
+                    oai_id=header.oai_id,
+                    datestamp=header.datestamp,
+                    deleted=header.deleted,
+                    metadata_prefix=library.metadata_prefix,
+                    element=element,
+                    set_specs=header.set_specs,
+                )
+            )
+        except RecordError as exc:
+            tally.skipped += 1
+            kept = quarantine.keep_record(
+                _record_xml(element),
+                oai_id=header.oai_id,
+                request=page.request,
+                url=page.url,
+                reason=str(exc),
+            )
+            where = f"; its XML is kept in {kept}" if kept else ""
+            tally.errors.append(f"{exc}{where}")
+            log.warning("%s; skipped%s, the rest of the page is kept", exc, where)
+    return records
+
+
+def _record_xml(element: etree._Element | None) -> bytes | None:
+    """The whole ``<record>`` around a metadata element, as received."""
+    if element is None:
+        return None
+    record = element.getparent()
+    record = record.getparent() if record is not None else None
+    return etree.tostring(record if record is not None else element, encoding="UTF-8")
 
 
 def harvest_libraries(
@@ -139,8 +301,80 @@ def harvest_libraries(
     *,
     progress: ProgressCallback | None = None,
 ) -> list[HarvestSummary]:
-    """Harvest each library in turn; one library's failure never stops the others."""
-    return [harvest_library(library, store, options, progress=progress) for library in libraries]
+    """Harvest every library; summaries come back in the order given.
+
+    Libraries on different hosts are harvested at the same time (at most
+    ``options.max_parallel_hosts``, each thread with its own Store connection); libraries on
+    one host go one after another through one HostGate, so a host never gets two requests at
+    once. One library's failure, even an unexpected crash, never stops the others.
+    """
+    members = list(libraries)
+    by_host: dict[str, list[int]] = {}
+    for number, library in enumerate(members):
+        by_host.setdefault(host_of(library.endpoint), []).append(number)
+    gates = {host: HostGate(options.polite_delay) for host in by_host}
+    summaries: dict[int, HarvestSummary] = {}
+
+    def harvest_host(host: str, numbers: list[int], own: Store) -> None:
+        for number in numbers:
+            summaries[number] = _harvest_safely(
+                members[number], own, options, progress, gates[host]
+            )
+
+    def harvest_host_in_thread(host: str, numbers: list[int]) -> None:
+        with Store.open(store.path) as own:
+            harvest_host(host, numbers, own)
+
+    workers = min(max(1, options.max_parallel_hosts), len(by_host))
+    if workers <= 1:
+        for host, numbers in by_host.items():
+            harvest_host(host, numbers, store)
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="harvest") as pool:
+            futures = [
+                pool.submit(harvest_host_in_thread, host, numbers)
+                for host, numbers in by_host.items()
+            ]
+        for numbers, future in zip(by_host.values(), futures, strict=True):
+            exc = future.exception()
+            if exc is not None:  # the catalog could not be opened for this host's thread
+                for number in numbers:
+                    summaries.setdefault(number, _crashed(members[number], exc))
+    return [summaries[number] for number in range(len(members))]
+
+
+def _harvest_safely(
+    library: Library,
+    store: Store,
+    options: HarvestOptions,
+    progress: ProgressCallback | None,
+    gate: HostGate,
+) -> HarvestSummary:
+    try:
+        return harvest_library(library, store, options, progress=progress, gate=gate)
+    except Exception as exc:  # a bug or a broken catalog must not stop the other members
+        log.exception("[%s] the harvest crashed; the other members go on", library.code)
+        summary = _crashed(library, exc)
+        try:
+            store.record_harvest(summary)
+        except Exception:  # the store itself is what broke; the log above has it
+            log.exception("[%s] the failed run could not be recorded", library.code)
+        return summary
+
+
+def _crashed(library: Library, exc: BaseException) -> HarvestSummary:
+    now = _now()
+    return HarvestSummary(
+        library=library.code,
+        started_at=now,
+        finished_at=now,
+        error=f"[{library.code}] the harvest crashed: {type(exc).__name__}: {exc}; "
+        "see the log for the traceback",
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _format_for(granularity: str, when: datetime) -> str:

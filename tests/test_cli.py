@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from catalog.store import Store
 from cli import main
+from tests.factories import make_record
 
 
 def test_every_subcommand_has_help() -> None:
     runner = CliRunner()
     names = sorted(main.commands)
-    assert {"libraries", "harvest", "index", "serve", "search", "status", "demo"} <= set(names)
+    assert {"libraries", "harvest", "index", "serve", "search", "status", "demo", "sweep"} <= set(
+        names
+    )
     for name in names:
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, result.output
@@ -50,6 +54,14 @@ endpoint = "{oai_server}/good/oai"
 enabled = false
 
 [[library]]
+code = "sweep"
+name_vi = "Thư viện không báo xóa"
+name_en = "Library that reports no deletions"
+province = "Cà Mau"
+endpoint = "{oai_server}/sweep/oai"
+enabled = false
+
+[[library]]
 code = "broken"
 name_vi = "Thư viện lỗi"
 name_en = "Broken library"
@@ -64,7 +76,8 @@ enabled = false
         f'catalog_path = "{tmp_path / "catalog.sqlite"}"\n'
         f'index_dir = "{tmp_path / "index"}"\n'
         f'registry_path = "{registry}"\n'
-        "harvest_timeout = 2\nharvest_max_retries = 0\n"
+        f'quarantine_dir = "{tmp_path / "quarantine"}"\n'
+        "harvest_timeout = 2\nharvest_max_retries = 0\nharvest_polite_delay = 0\n"
     )
     return settings
 
@@ -135,7 +148,7 @@ def test_libraries_check_reports_identify(config: Path) -> None:
 
     assert code == 0, output
     assert "OK: 'Thư viện thử nghiệm'" in output
-    assert "3 libraries, 1 enabled." in output
+    assert "4 libraries, 1 enabled." in output
 
 
 def test_search_without_an_index_names_the_fix(config: Path) -> None:
@@ -143,3 +156,17 @@ def test_search_without_an_index_names_the_fix(config: Path) -> None:
 
     assert code == 1
     assert "run `unioncat index`" in output
+
+
+def test_sweep_marks_unlisted_records_deleted(config: Path, tmp_path: Path) -> None:
+    with Store.open(tmp_path / "catalog.sqlite") as store:
+        store.upsert_page(
+            [make_record(library="sweep", oai_id=f"oai:sweep:{n}") for n in range(1, 6)]
+        )
+
+    code, output = run(config, "sweep", "sweep")
+
+    assert code == 0, output
+    assert "2 marked deleted — ok" in output
+    with Store.open(tmp_path / "catalog.sqlite") as store:
+        assert store.get("sweep", "oai:sweep:4").record.deleted

@@ -63,3 +63,21 @@ def test_corpus_records_with_non_ascii_text_survive(oai_server: str, store: Stor
     assert summary.ok, summary.error
     assert summary.deleted == 2
     assert summary.stored == 79
+
+
+def test_corpus_deleted_header_without_datestamp_still_deletes(
+    oai_server: str, store: Store
+) -> None:
+    name = "vufindharvest__ListRecords_no_xmldecl_deleted_without_datestamp.xml"
+    if name not in FILES:
+        pytest.skip(f"{name} not in the corpus at {CORPUS}")
+    library = make_library(code="corpus", endpoint=f"{oai_server}/corpus/{name}/oai")
+
+    summary = harvest_library(
+        library, store, HarvestOptions(timeout=5, max_retries=0, max_requests=3)
+    )
+
+    assert summary.ok, summary.error
+    assert (summary.deleted, summary.skipped) == (1, 1)  # fake:foo2 has no datestamp either
+    record = store.get("corpus", "fake:foo1").record
+    assert record.deleted and record.datestamp.isoformat() == "2016-07-12T16:22:05+00:00"

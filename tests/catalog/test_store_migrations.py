@@ -1,0 +1,94 @@
+"""Schema migrations: a catalog written by an older version opens, migrates and keeps its data."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from catalog.store import _MIGRATIONS, SCHEMA_VERSION, HarvestWindow, Store
+from tests.factories import make_record
+
+
+def _version_1_catalog(path: Path) -> None:
+    """Write a catalog exactly as version 1 of the program left it."""
+    db = sqlite3.connect(path)
+    for statement in _MIGRATIONS[1].split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute(
+        "INSERT INTO records (library, oai_id, datestamp, deleted, source_format, kind, fields, "
+        "raw_xml, seq, stored_at, cluster) VALUES ('cantho', 'oai:ct:1', '2025-01-01T08:00:00Z', "
+        "0, 'oai_dc', 'book', '{\"title\": \"Cần Thơ xưa\"}', NULL, 1, '2025-01-02T00:00:00Z', 'k')"
+    )
+    db.execute(
+        "INSERT INTO harvest_runs (library, started_at, finished_at, pages, stored, deleted, "
+        "skipped, error, errors) VALUES ('cantho', '2025-01-02T00:00:00Z', "
+        "'2025-01-02T00:01:00Z', 1, 1, 0, 0, NULL, '[]')"
+    )
+    db.execute(
+        "INSERT INTO harvest_state (library, next_from) VALUES ('cantho', '2025-01-02T00:00:00Z')"
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+
+
+def test_a_version_1_catalog_migrates_and_keeps_records_runs_and_next_from(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "catalog.sqlite"
+    _version_1_catalog(path)
+
+    with Store.open(path) as store:
+        assert store.get("cantho", "oai:ct:1").record.title == "Cần Thơ xưa"
+        assert store.last_harvests()["cantho"].stored == 1
+        assert store.next_from("cantho") == datetime(2025, 1, 2, tzinfo=UTC)
+        window = store.harvest_window("cantho")
+        assert window is not None and not window.in_flight and window.resumption_token is None
+        store.upsert_page([make_record(library="cantho", oai_id="oai:ct:2")])
+        assert store.max_seq() == 2
+
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        assert "harvest_windows" in tables and "harvest_state" not in tables
+    finally:
+        db.close()
+
+
+def test_a_migrated_catalog_opens_again_without_migrating_twice(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    _version_1_catalog(path)
+    Store.open(path).close()
+
+    with Store.open(path) as store:
+        assert store.next_from("cantho") == datetime(2025, 1, 2, tzinfo=UTC)
+
+
+def test_harvest_windows_are_saved_per_library_and_set(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "catalog.sqlite") as store:
+        window = HarvestWindow(
+            library="cantho",
+            set_spec="dia-chi",
+            metadata_prefix="marc21",
+            from_="2025-06-01",
+            until=None,
+            resumption_token="abc+/=",
+            response_date=datetime(2025, 6, 1, 10, 0, 1, tzinfo=UTC),
+            in_flight=True,
+        )
+        store.save_harvest_window(window)
+        store.set_next_from("cantho", datetime(2025, 5, 1, tzinfo=UTC))
+
+        saved = store.harvest_window("cantho", "dia-chi")
+        assert saved is not None and saved.updated_at is not None
+        assert saved == HarvestWindow(**{**_fields(window), "updated_at": saved.updated_at})
+        whole = store.harvest_window("cantho")
+        assert whole is not None and whole.set_spec is None and not whole.in_flight
+        assert store.harvest_window("angiang") is None and store.next_from("angiang") is None
+
+
+def _fields(window: HarvestWindow) -> dict[str, object]:
+    return {name: getattr(window, name) for name in HarvestWindow.__dataclass_fields__}

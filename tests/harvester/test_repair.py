@@ -1,0 +1,142 @@
+"""Invalid XML over real HTTP: safe repairs are made and logged, the rest is quarantined whole."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from catalog.errors import RecordNotFoundError
+from catalog.models import Library
+from catalog.store import Store
+from harvester.repair import repair_xml
+from harvester.run import HarvestOptions, harvest_library
+from tests.factories import make_library, make_record
+
+FAST = HarvestOptions(timeout=2.0, max_retries=1, max_retry_after=0.01)
+
+
+def _library(oai_server: str, name: str) -> Library:
+    return make_library(code=name, endpoint=f"{oai_server}/{name}/oai")
+
+
+def _titles(store: Store, library: str) -> list[str | None]:
+    return [stored.record.title for stored in store.select(library=library)]
+
+
+def test_forbidden_control_characters_are_removed_and_logged(
+    oai_server: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+
+    summary = harvest_library(_library(oai_server, "controlchars"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _titles(store, "controlchars") == ["Bạc Liêu xưa", "Hậu Giang ngày nay", "An Giang"]
+    logged = [r.getMessage() for r in caplog.records if "control character" in r.getMessage()]
+    assert len(logged) == 2  # raw characters, then character references
+    assert all(line.startswith("[controlchars] ListRecords page 1: removed") for line in logged)
+    assert "U+000B" in logged[0] and "&#11;" in logged[1]
+    assert sum("control character" in line for line in summary.errors) == 2
+
+
+def test_windows_1252_bytes_declared_utf8_are_read_as_windows_1252(
+    oai_server: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+
+    summary = harvest_library(_library(oai_server, "cp1252"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _titles(store, "cp1252") == [
+        "Société des études indochinoises",
+        "L’Indochine française: Mytho",
+    ]
+    assert any(
+        r.getMessage().startswith("[cp1252] ListRecords page 1: the page declares UTF-8")
+        and "windows-1252" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_utf8_bytes_declared_iso_8859_1_are_read_as_utf8(oai_server: str, store: Store) -> None:
+    summary = harvest_library(_library(oai_server, "latin1lie"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _titles(store, "latin1lie") == ["Cần Thơ", "Đồng Tháp"]
+    assert any("declares ISO-8859-1" in line for line in summary.errors)
+
+
+def test_a_page_that_cannot_be_repaired_is_quarantined_whole_with_its_request(
+    oai_server: str, store: Store, tmp_path: Path
+) -> None:
+    store.upsert_page([make_record(library="mixedenc", oai_id="oai:kept:1")])
+    options = replace(FAST, quarantine_dir=tmp_path / "quarantine")
+
+    summary = harvest_library(_library(oai_server, "mixedenc"), store, options)
+
+    assert not summary.ok
+    assert "not well-formed XML even after safe repairs" in (summary.error or "")
+    with pytest.raises(RecordNotFoundError):
+        store.get("mixedenc", "oai:mixedenc:1")  # never half-read: not even the good record
+    assert not store.get("mixedenc", "oai:kept:1").record.deleted
+    (page,) = (tmp_path / "quarantine" / "mixedenc").glob("*-page-*.xml")
+    raw = Path(__file__).parents[1] / "fixtures/oai/mixedenc/ListRecords.xml"
+    assert page.read_bytes() == raw.read_bytes()  # the bytes as received, not repaired
+    about = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    assert about["library"] == "mixedenc" and about["request"] == "ListRecords page 1"
+    assert about["url"].endswith("/mixedenc/oai?verb=ListRecords&metadataPrefix=oai_dc")
+    assert str(page) in (summary.error or "")
+    assert any(str(page) in line for line in summary.errors)
+    window = store.harvest_window("mixedenc")
+    assert window is not None and window.in_flight  # the next run asks for the page again
+
+
+def test_a_truncated_page_is_refused_and_quarantined(
+    oai_server: str, store: Store, tmp_path: Path
+) -> None:
+    options = replace(FAST, quarantine_dir=tmp_path)
+
+    summary = harvest_library(_library(oai_server, "broken"), store, options)
+
+    assert not summary.ok and store.count(library="broken") == 0
+    assert len(list((tmp_path / "broken").glob("*-page-*.xml"))) == 1
+
+
+def test_without_a_quarantine_folder_the_error_says_how_to_keep_the_bytes(
+    oai_server: str, store: Store
+) -> None:
+    summary = harvest_library(_library(oai_server, "broken"), store, FAST)
+
+    assert "set a quarantine folder" in (summary.error or "")
+
+
+def test_a_record_that_cannot_be_mapped_is_quarantined_alone(
+    oai_server: str, store: Store, tmp_path: Path
+) -> None:
+    options = replace(FAST, quarantine_dir=tmp_path)
+
+    summary = harvest_library(_library(oai_server, "good"), store, options)
+
+    assert summary.ok and summary.stored == 4 and summary.skipped == 1
+    (kept,) = (tmp_path / "good").glob("*-record-*.xml")
+    assert b"<identifier>oai:good:4</identifier>" in kept.read_bytes()
+    about = json.loads(kept.with_suffix(".json").read_text(encoding="utf-8"))
+    assert about["oai_id"] == "oai:good:4" and "not oai_dc" in about["reason"]
+    assert any(str(kept) in line for line in summary.errors)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<?xml version="1.0" encoding="UTF-8"?><a>Cần Thơ &#10; &#x9;</a>'.encode(),
+        b"<a>plain</a>",
+        '<?xml version="1.0" encoding="windows-1258"?><a>C\u00e2\u0300n</a>'.encode("cp1258"),
+        "\ufeff<a>x\x0b</a>".encode("utf-16"),
+    ],
+)
+def test_pages_that_need_no_safe_repair_are_left_alone(body: bytes) -> None:
+    assert repair_xml(body).body == body and repair_xml(body).repairs == ()
