@@ -94,7 +94,7 @@ def create_member_app(
     @app.route("/oai", methods=["GET", "POST"])
     def oai() -> Response:
         args = {name: request.values.getlist(name) for name in request.values}
-        body = Provider(store_factory(), config).respond(args, request.base_url)
+        body = Provider(store_factory(), config).stream(args, request.base_url)
         return Response(body, content_type="text/xml; charset=utf-8")
 
     @app.get("/records/<path:oai_id>")

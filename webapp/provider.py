@@ -1,37 +1,34 @@
 """An OAI-PMH 2.0 data provider over a catalog Store: verbs, arguments, errors, tokens.
 
 Serves the union (identifiers ``oai:NAMESPACE:library:oai_id``, sets by library and type) or,
-for the demo, one member (its own identifiers, datestamps and metadata as received).
+for the demo, one member (its own identifiers, datestamps and metadata as received). List
+responses stream record by record; the XML itself is built in `webapp.oai_xml`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from lxml import etree
 
 from catalog.errors import RecordNotFoundError
 from catalog.models import KINDS, Record, StoredRecord
-from catalog.store import Store, format_datestamp
-
-OAI_NS = "http://www.openarchives.org/OAI/2.0/"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
-MARC_NS = "http://www.loc.gov/MARC21/slim"
+from catalog.store import Store
+from webapp import oai_xml
+from webapp.oai_xml import Envelope
 
 FORMATS = {
-    "oai_dc": (
-        "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
-        OAI_DC_NS,
-    ),
-    "marc21": ("http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd", MARC_NS),
+    "oai_dc": (oai_xml.OAI_DC_SCHEMA, oai_xml.OAI_DC_NS),
+    "marc21": (oai_xml.MARC_SCHEMA, oai_xml.MARC_NS),
 }
+TOKEN_SALT = "oai-resumption-token"  # tests sign tokens of their own with it
 _MARC_SOURCES = ("marc21", "marcxml")
-_TOKEN_LIFETIME = timedelta(hours=24)
+_CHUNK = 100  # records read from the store at a time while a page streams
 _VERB_ARGS: dict[str, tuple[set[str], set[str], set[str]]] = {
     # verb: (required, optional, exclusive)
     "Identify": (set(), set(), set()),
@@ -40,6 +37,12 @@ _VERB_ARGS: dict[str, tuple[set[str], set[str], set[str]]] = {
     "GetRecord": ({"identifier", "metadataPrefix"}, set(), set()),
     "ListIdentifiers": ({"metadataPrefix"}, {"from", "until", "set"}, {"resumptionToken"}),
     "ListRecords": ({"metadataPrefix"}, {"from", "until", "set"}, {"resumptionToken"}),
+}
+# Argument syntax from the OAI-PMH schema: a value outside it is a badArgument, never echoed.
+_SYNTAX = {
+    "metadataPrefix": re.compile(r"[A-Za-z0-9\-_.!~*'()]+"),
+    "set": re.compile(r"[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*"),
+    "identifier": re.compile(r"\S+"),
 }
 _SET_NAMES = {
     "library": ("Thư viện thành viên", "Member library"),
@@ -71,40 +74,62 @@ class ProviderConfig:
     page_size: int = 100
     namespace: str | None = None  # the union's; None serves one member's own identifiers
     library_names: Mapping[str, str] | None = None  # set names for library sets
+    token_lifetime: timedelta = field(default=timedelta(hours=24))
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """One page of a list request, checked and with its first records already read."""
+
+    verb: str
+    state: dict[str, Any]  # what the resumption token carries
+    selection: dict[str, Any]  # Store.select/count filters
+    first: list[StoredRecord]
+    requested: int  # how many records `first` asked for
 
 
 class Provider:
     """Answers OAI-PMH requests from a Store. One instance serves many threads."""
 
     def __init__(self, store: Store, config: ProviderConfig) -> None:
+        if config.page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {config.page_size}")
         self.store = store
         self.config = config
-        self._tokens = URLSafeTimedSerializer(config.secret_key, salt="oai-resumption-token")
+        self._tokens = URLSafeTimedSerializer(config.secret_key, salt=TOKEN_SALT)
+        self._verbs: dict[str, Callable[[Envelope, dict[str, str], str, datetime], None]] = {
+            "Identify": self._identify,
+            "ListMetadataFormats": self._list_metadata_formats,
+            "ListSets": self._list_sets,
+            "GetRecord": self._get_record,
+        }
 
-    # -- entry point -----------------------------------------------------------------
+    # -- entry points ----------------------------------------------------------------
 
     def respond(self, args: Mapping[str, Sequence[str]], base_url: str) -> bytes:
         """Answer one request given its arguments (name → all values) and the base URL."""
+        return b"".join(self.stream(args, base_url))
+
+    def stream(self, args: Mapping[str, Sequence[str]], base_url: str) -> Iterator[bytes]:
+        """Answer one request as an iterator of byte chunks.
+
+        Every argument is checked and every error found before this returns, so the
+        iterator only writes: a list response is produced one record at a time.
+        """
         now = datetime.now(UTC).replace(microsecond=0)
-        root = etree.Element(f"{{{OAI_NS}}}OAI-PMH", nsmap={None: OAI_NS, "xsi": XSI_NS})
-        root.set(
-            f"{{{XSI_NS}}}schemaLocation",
-            f"{OAI_NS} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd",
-        )
-        etree.SubElement(root, f"{{{OAI_NS}}}responseDate").text = format_datestamp(now)
-        request = etree.SubElement(root, f"{{{OAI_NS}}}request")
-        request.text = base_url
+        envelope = Envelope(now, base_url)
         try:
             verb, params = self._check(args)
-            # The spec echoes the arguments only when they are valid.
-            for name, value in params.items():
-                request.set(name, value)
-            request.set("verb", verb)
-            getattr(self, f"_{verb}")(root, params, base_url, now)
+            envelope.echo(verb, params)
+            if verb in ("ListIdentifiers", "ListRecords"):
+                return self._stream_list(envelope, self._plan(verb, params), now)
+            self._verbs[verb](envelope, params, base_url, now)
         except OAIError as error:
-            node = etree.SubElement(root, f"{{{OAI_NS}}}error", code=error.code)
-            node.text = error.message
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+            if error.code in ("badVerb", "badArgument"):
+                # The spec: after badVerb or badArgument, echo the base URL only.
+                envelope.request.attrib.clear()
+            envelope.error(error.code, error.message)
+        return iter((envelope.tobytes(),))
 
     def _check(self, args: Mapping[str, Sequence[str]]) -> tuple[str, dict[str, str]]:
         verbs = args.get("verb", [])
@@ -123,6 +148,9 @@ class Provider:
                 raise OAIError("badArgument", f"{verb} takes no argument {name!r}")
             if len(values) != 1:
                 raise OAIError("badArgument", f"argument {name!r} is repeated")
+            syntax = _SYNTAX.get(name)
+            if syntax is not None and not syntax.fullmatch(values[0]):
+                raise OAIError("badArgument", f"{name} {values[0]!r} has an illegal syntax")
             params[name] = values[0]
         if exclusive & params.keys():
             if len(params) != 1:
@@ -131,151 +159,139 @@ class Provider:
             raise OAIError("badArgument", f"{verb} needs {', '.join(sorted(missing))}")
         return verb, params
 
-    # -- verbs ---------------------------------------------------------------------------
+    # -- verbs with one-piece answers ------------------------------------------------------
 
-    def _Identify(
-        self, root: etree._Element, params: dict[str, str], base_url: str, now: datetime
-    ) -> None:  # noqa: N802,E501
-        node = etree.SubElement(root, f"{{{OAI_NS}}}Identify")
-        earliest = self.store.earliest_datestamp() or now
-        for name, value in (
-            ("repositoryName", self.config.repository_name),
-            ("baseURL", base_url),
-            ("protocolVersion", "2.0"),
-            ("adminEmail", self.config.admin_email),
-            ("earliestDatestamp", format_datestamp(earliest)),
-            ("deletedRecord", "persistent"),
-            ("granularity", "YYYY-MM-DDThh:mm:ssZ"),
-        ):
-            etree.SubElement(node, f"{{{OAI_NS}}}{name}").text = value
-        if self.config.namespace:
-            ns = "http://www.openarchives.org/OAI/2.0/oai-identifier"
-            description = etree.SubElement(node, f"{{{OAI_NS}}}description")
-            ident = etree.SubElement(description, f"{{{ns}}}oai-identifier", nsmap={None: ns})
-            ident.set(f"{{{XSI_NS}}}schemaLocation", f"{ns} {ns}.xsd")
-            for name, value in (
-                ("scheme", "oai"),
-                ("repositoryIdentifier", self.config.namespace),
-                ("delimiter", ":"),
-                ("sampleIdentifier", f"oai:{self.config.namespace}:cantho:oai:example:1"),
-            ):
-                etree.SubElement(ident, f"{{{ns}}}{name}").text = value
+    def _identify(
+        self, envelope: Envelope, params: dict[str, str], base_url: str, now: datetime
+    ) -> None:
+        oai_xml.identify(
+            envelope.add("Identify"),
+            repository_name=self.config.repository_name,
+            base_url=base_url,
+            admin_email=self.config.admin_email,
+            earliest=self.store.earliest_datestamp() or now,
+            namespace=self.config.namespace,
+            sample_key="cantho:oai:example:1",
+        )
 
-    def _ListMetadataFormats(
-        self, root: etree._Element, params: dict[str, str], base_url: str, now: datetime
-    ) -> None:  # noqa: N802,E501
+    def _list_metadata_formats(
+        self, envelope: Envelope, params: dict[str, str], base_url: str, now: datetime
+    ) -> None:
         prefixes = list(FORMATS)
         if "identifier" in params:
             record = self._find(params["identifier"]).record
-            prefixes = [p for p in prefixes if self._can_disseminate(record, p)]
-        node = etree.SubElement(root, f"{{{OAI_NS}}}ListMetadataFormats")
+            prefixes = [p for p in prefixes if _can_disseminate(record, p)]
+            if not prefixes:
+                raise OAIError("noMetadataFormats", f"{params['identifier']} has no formats")
+        node = envelope.add("ListMetadataFormats")
         for prefix in prefixes:
             schema, namespace = FORMATS[prefix]
-            fmt = etree.SubElement(node, f"{{{OAI_NS}}}metadataFormat")
-            for name, value in (
-                ("metadataPrefix", prefix),
-                ("schema", schema),
-                ("metadataNamespace", namespace),
-            ):
-                etree.SubElement(fmt, f"{{{OAI_NS}}}{name}").text = value
+            oai_xml.metadata_format(node, prefix, schema, namespace)
 
-    def _ListSets(
-        self, root: etree._Element, params: dict[str, str], base_url: str, now: datetime
-    ) -> None:  # noqa: N802,E501
+    def _list_sets(
+        self, envelope: Envelope, params: dict[str, str], base_url: str, now: datetime
+    ) -> None:
         if "resumptionToken" in params:
             raise OAIError("badResumptionToken", "ListSets is never split into pages")
         if not self.config.namespace:
             raise OAIError("noSetHierarchy", "this repository does not support sets")
-        node = etree.SubElement(root, f"{{{OAI_NS}}}ListSets")
         names = self.config.library_names or {}
-        entries = [(group, _SET_NAMES[group][0]) for group in _SET_NAMES]
-        entries += [
-            (f"library:{code}", names.get(code, code)) for code in self.store.distinct("library")
-        ]
-        entries += [
-            (f"type:{kind}", KIND_NAMES_VI.get(kind, kind)) for kind in self.store.distinct("kind")
-        ]
-        for spec, name in entries:
-            item = etree.SubElement(node, f"{{{OAI_NS}}}set")
-            etree.SubElement(item, f"{{{OAI_NS}}}setSpec").text = spec
-            etree.SubElement(item, f"{{{OAI_NS}}}setName").text = name
+        node = envelope.add("ListSets")
+        for group, (name_vi, _) in _SET_NAMES.items():
+            oai_xml.oai_set(node, group, name_vi)
+        for code in self.store.distinct("library"):
+            oai_xml.oai_set(node, f"library:{code}", names.get(code, code))
+        for kind in self.store.distinct("kind"):
+            oai_xml.oai_set(node, f"type:{kind}", KIND_NAMES_VI.get(kind, kind))
 
-    def _GetRecord(
-        self, root: etree._Element, params: dict[str, str], base_url: str, now: datetime
-    ) -> None:  # noqa: N802,E501
-        prefix = self._prefix(params["metadataPrefix"])
+    def _get_record(
+        self, envelope: Envelope, params: dict[str, str], base_url: str, now: datetime
+    ) -> None:
+        prefix = _prefix(params["metadataPrefix"])
         stored = self._find(params["identifier"])
-        if not self._can_disseminate(stored.record, prefix):
+        if not _can_disseminate(stored.record, prefix):
             raise OAIError(
                 "cannotDisseminateFormat", f"{params['identifier']} is not available as {prefix}"
             )
-        node = etree.SubElement(root, f"{{{OAI_NS}}}GetRecord")
-        self._append_record(node, stored, prefix, with_metadata=True)
-
-    def _ListIdentifiers(
-        self, root: etree._Element, params: dict[str, str], base_url: str, now: datetime
-    ) -> None:  # noqa: N802,E501
-        self._list(root, params, now, "ListIdentifiers", with_metadata=False)
-
-    def _ListRecords(
-        self, root: etree._Element, params: dict[str, str], base_url: str, now: datetime
-    ) -> None:  # noqa: N802,E501
-        self._list(root, params, now, "ListRecords", with_metadata=True)
+        envelope.add("GetRecord").append(self._item(stored, prefix, with_metadata=True))
 
     # -- lists and tokens ------------------------------------------------------------------
 
-    def _list(
-        self,
-        root: etree._Element,
-        params: dict[str, str],
-        now: datetime,
-        verb: str,
-        *,
-        with_metadata: bool,
-    ) -> None:
+    def _plan(self, verb: str, params: dict[str, str]) -> _Page:
+        """Check a list request and read its first records, so that errors come before any
+        byte is sent: noRecordsMatch needs to know whether anything matches."""
         if "resumptionToken" in params:
             state = self._read_token(params["resumptionToken"], verb)
         else:
             state = {
                 "verb": verb,
-                "prefix": self._prefix(params["metadataPrefix"]),
+                "prefix": _prefix(params["metadataPrefix"]),
                 "set": params.get("set"),
                 "from": params.get("from"),
                 "until": params.get("until"),
                 "after": 0,
                 "cursor": 0,
+                "total": None,
             }
         from_, until = _window(state["from"], state["until"])
         library, kind = self._set_filter(state["set"])
-        selection = dict(
-            from_=from_,
-            until=until,
-            library=library,
-            kind=kind,
-            source_formats=_MARC_SOURCES if state["prefix"] == "marc21" else None,
-        )
-        size = self.config.page_size
-        records = self.store.select(after_seq=int(state["after"]), limit=size + 1, **selection)
-        if not records and not state["cursor"]:
+        selection: dict[str, Any] = {
+            "from_": from_,
+            "until": until,
+            "library": library,
+            "kind": kind,
+            "source_formats": _MARC_SOURCES if state["prefix"] == "marc21" else None,
+        }
+        requested = min(_CHUNK, self.config.page_size + 1)
+        first = self.store.select(after_seq=int(state["after"]), limit=requested, **selection)
+        if not first and not state["cursor"]:
             raise OAIError("noRecordsMatch", "no records match these arguments")
-        node = etree.SubElement(root, f"{{{OAI_NS}}}{verb}")
-        for stored in records[:size]:
-            self._append_record(node, stored, state["prefix"], with_metadata=with_metadata)
-        more = len(records) > size
-        if more or state["cursor"]:
-            token = etree.SubElement(node, f"{{{OAI_NS}}}resumptionToken")
-            token.set("completeListSize", str(self.store.count(**selection)))
-            token.set("cursor", str(state["cursor"]))
-            if more:
-                following = dict(state, after=records[size - 1].seq, cursor=state["cursor"] + size)
-                token.text = self._tokens.dumps(following)
-                token.set("expirationDate", format_datestamp(now + _TOKEN_LIFETIME))
+        if state["total"] is None:
+            # Counted once per list and carried in the token: an estimate, as the spec allows.
+            state["total"] = self.store.count(**selection)
+        return _Page(verb, state, selection, first, requested)
 
-    def _read_token(self, token: str, verb: str) -> dict[str, object]:
+    def _stream_list(self, envelope: Envelope, page: _Page, now: datetime) -> Iterator[bytes]:
+        head, tail = envelope.split(page.verb)
+        yield head
+        size = self.config.page_size
+        prefix, with_metadata = page.state["prefix"], page.verb == "ListRecords"
+        records, requested = page.first, page.requested
+        emitted, last_seq, more = 0, int(page.state["after"]), False
+        while True:
+            for stored in records:
+                if emitted == size:
+                    more = True
+                    break
+                item = self._item(stored, prefix, with_metadata=with_metadata)
+                yield oai_xml.element_bytes(item)
+                emitted, last_seq = emitted + 1, stored.seq
+            if more or len(records) < requested:
+                break
+            requested = min(_CHUNK, size - emitted + 1)
+            records = self.store.select(after_seq=last_seq, limit=requested, **page.selection)
+        cursor = int(page.state["cursor"])
+        if more or cursor:
+            following = dict(page.state, after=last_seq, cursor=cursor + size)
+            token = oai_xml.resumption_token(
+                self._tokens.dumps(following) if more else None,
+                complete_list_size=max(int(page.state["total"]), cursor + emitted, 1),
+                cursor=cursor,
+                expiration=now + self.config.token_lifetime if more else None,
+            )
+            yield oai_xml.element_bytes(token)
+        yield tail
+
+    def _read_token(self, token: str, verb: str) -> dict[str, Any]:
         try:
-            state = self._tokens.loads(token, max_age=_TOKEN_LIFETIME.total_seconds())
+            state = self._tokens.loads(
+                token, max_age=int(self.config.token_lifetime.total_seconds())
+            )
         except SignatureExpired as exc:
-            raise OAIError("badResumptionToken", "the resumption token has expired") from exc
+            raise OAIError(
+                "badResumptionToken",
+                "the resumption token has expired; start the list again without it",
+            ) from exc
         except BadSignature as exc:
             raise OAIError("badResumptionToken", "the resumption token is not valid") from exc
         if not isinstance(state, dict) or state.get("verb") != verb:
@@ -284,20 +300,12 @@ class Provider:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _prefix(self, prefix: str) -> str:
-        if prefix not in FORMATS:
-            raise OAIError(
-                "cannotDisseminateFormat",
-                f"metadataPrefix {prefix!r} is not supported; use one of {', '.join(FORMATS)}",
-            )
-        return prefix
-
-    def _set_filter(self, spec: object) -> tuple[str | None, str | None]:
+    def _set_filter(self, spec: str | None) -> tuple[str | None, str | None]:
         if spec is None:
             return None, None
         if not self.config.namespace:
             raise OAIError("noSetHierarchy", "this repository does not support sets")
-        group, _, value = str(spec).partition(":")
+        group, _, value = spec.partition(":")
         if group == "library" and value:
             return value, None
         if group == "type" and value in KINDS:
@@ -307,6 +315,7 @@ class Provider:
         raise OAIError("badArgument", f"no set {spec!r}; see ListSets")
 
     def identifier(self, record: Record) -> str:
+        """Return the OAI identifier this provider gives ``record``."""
         if self.config.namespace:
             return f"oai:{self.config.namespace}:{record.key}"
         return record.oai_id
@@ -325,26 +334,19 @@ class Provider:
         except RecordNotFoundError as exc:
             raise OAIError("idDoesNotExist", f"no record {identifier!r}") from exc
 
-    @staticmethod
-    def _can_disseminate(record: Record, prefix: str) -> bool:
-        return prefix == "oai_dc" or record.source_format in _MARC_SOURCES
-
-    def _append_record(
-        self, parent: etree._Element, stored: StoredRecord, prefix: str, *, with_metadata: bool
-    ) -> None:
+    def _item(self, stored: StoredRecord, prefix: str, *, with_metadata: bool) -> etree._Element:
+        """Build a <record> (ListRecords, GetRecord) or a bare <header> (ListIdentifiers)."""
         record = stored.record
-        container = etree.SubElement(parent, f"{{{OAI_NS}}}record") if with_metadata else parent
-        header = etree.SubElement(container, f"{{{OAI_NS}}}header")
-        if record.deleted:
-            header.set("status", "deleted")
-        etree.SubElement(header, f"{{{OAI_NS}}}identifier").text = self.identifier(record)
-        etree.SubElement(header, f"{{{OAI_NS}}}datestamp").text = format_datestamp(stored.stored_at)
-        if self.config.namespace:
-            for spec in (f"library:{record.library}", f"type:{record.kind}"):
-                etree.SubElement(header, f"{{{OAI_NS}}}setSpec").text = spec
-        if with_metadata and not record.deleted:
-            metadata = etree.SubElement(container, f"{{{OAI_NS}}}metadata")
-            metadata.append(self._metadata(record, prefix))
+        specs = (f"library:{record.library}", f"type:{record.kind}")
+        head = oai_xml.header(
+            self.identifier(record),
+            stored.stored_at,
+            deleted=record.deleted,
+            set_specs=specs if self.config.namespace else (),
+        )
+        if not with_metadata:
+            return head
+        return oai_xml.record(head, None if record.deleted else self._metadata(record, prefix))
 
     def _metadata(self, record: Record, prefix: str) -> etree._Element:
         native = record.source_format == prefix or (
@@ -352,57 +354,45 @@ class Provider:
         )
         # MARC goes out as received; oai_dc as received for a member, rebuilt for the union.
         if native and record.raw_xml and (prefix == "marc21" or not self.config.namespace):
-            return etree.fromstring(
-                record.raw_xml, etree.XMLParser(resolve_entities=False, no_network=True)
-            )
-        return dublin_core(record)
+            return oai_xml.parse_metadata(record.raw_xml)
+        return oai_xml.dublin_core(record)
 
 
-def dublin_core(record: Record) -> etree._Element:
-    """Build an oai_dc element from a Record's normalized fields."""
-    dc = etree.Element(
-        f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS}
-    )
-    dc.set(
-        f"{{{XSI_NS}}}schemaLocation",
-        f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
-    )
-    values: list[tuple[str, str | None]] = [("title", record.title)]
-    values += [("creator", v) for v in record.creators]
-    values += [("subject", v) for v in record.subjects]
-    values += [("description", record.description), ("publisher", record.publisher)]
-    values += [("date", record.date), ("type", record.kind)]
-    values += [("identifier", v) for v in record.identifiers]
-    values += [("language", v) for v in record.languages]
-    values += [("coverage", v) for v in record.places]
-    values += [("rights", record.rights)]
-    for name, value in values:
-        if value:
-            etree.SubElement(dc, f"{{{DC_NS}}}{name}").text = value
-    return dc
+def _prefix(prefix: str) -> str:
+    if prefix not in FORMATS:
+        raise OAIError(
+            "cannotDisseminateFormat",
+            f"metadataPrefix {prefix!r} is not supported; use one of {', '.join(FORMATS)}",
+        )
+    return prefix
 
 
-def _window(from_: object, until: object) -> tuple[datetime | None, datetime | None]:
+def _can_disseminate(record: Record, prefix: str) -> bool:
+    return prefix == "oai_dc" or record.source_format in _MARC_SOURCES
+
+
+def _window(from_: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
     start = _parse_date(from_, "from", end=False)
     end = _parse_date(until, "until", end=True)
-    if from_ and until and len(str(from_)) != len(str(until)):
+    if from_ and until and len(from_) != len(until):
         raise OAIError("badArgument", "from and until must have the same granularity")
     if start and end and start > end:
         raise OAIError("badArgument", "from is later than until")
     return start, end
 
 
-def _parse_date(value: object, name: str, *, end: bool) -> datetime | None:
+def _parse_date(value: str | None, name: str, *, end: bool) -> datetime | None:
     if value is None:
         return None
-    text = str(value)
     try:
-        if len(text) == 10:
-            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        if len(value) == 10:
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
             # A day "until" includes the whole day: same-day changes are never missed.
             return day + timedelta(days=1, seconds=-1) if end else day
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError as exc:
-        raise OAIError(
-            "badArgument", f"{name} must be YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ, got {text!r}"
-        ) from exc
+        if len(value) == 20:
+            return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    raise OAIError(
+        "badArgument", f"{name} must be YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ, got {value!r}"
+    )
