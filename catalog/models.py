@@ -69,6 +69,8 @@ class Record:
     identifiers: tuple[str, ...] = ()
     isbns: tuple[str, ...] = ()  # normalized ISBN-13
     places: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()  # provinces the record names, as it names them
+    provinces_today: tuple[str, ...] = ()  # the same places' provinces since 1 July 2025
     rights: str | None = None
     set_specs: tuple[str, ...] = ()
     raw_xml: bytes | None = None  # the member's metadata element, as received

@@ -1,9 +1,17 @@
-"""Pure normalisers for harvested values: Unicode, whitespace, punctuation, dates, ISBNs, kinds."""
+"""Pure normalisers for harvested values: Unicode, whitespace, punctuation, ISBNs, kinds.
+
+Dates live in catalog.dates, legacy encodings in catalog.legacy, places in catalog.places and
+clustering in catalog.merge; ``year_range`` and ``work_key`` stay importable from here.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from catalog.dates import year_range
+
+__all__ = ["clean_text", "fold", "isbn13", "kind_of", "strip_isbd", "work_key", "year_range"]
 
 _SPACE = re.compile(r"\s+")
 # ISBD punctuation that ends a MARC subfield: " /", " :", " ;", " =", "," and a final "."
@@ -43,40 +51,6 @@ def fold(value: str) -> str:
     text = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return _SPACE.sub(" ", text.lower()).strip()
-
-
-_YEAR = r"(1[5-9]\d\d|20\d\d)"
-_ROMAN = {"XV": 15, "XVI": 16, "XVII": 17, "XVIII": 18, "XIX": 19, "XX": 20, "XXI": 21}
-_CENTURY = re.compile(r"th[ếe] k[ỷỉy]\s+([XVI]+|\d{2})\b", re.IGNORECASE)
-
-
-def year_range(value: str | None) -> tuple[int, int] | None:
-    """Read a year range from a free-text date, or None when it names no year.
-
-    Handles "1975", "c1998", "[197-?]", "1998-2003", "2003-04-05", "năm 1930",
-    "thế kỷ XIX" and "đầu thế kỷ 20". Never guesses: text it cannot read gives None.
-    """
-    text = clean_text(value)
-    if text is None:
-        return None
-    decade = re.search(r"\b(1[5-9]\d|20\d)-\??", text)
-    span = re.search(_YEAR + r"\s*[-–]\s*" + _YEAR + r"(?!-\d)", text)
-    if span and int(span.group(1)) <= int(span.group(2)):
-        return int(span.group(1)), int(span.group(2))
-    single = re.search(r"(?<!\d)" + _YEAR + r"(?!\d)", text)
-    if single:
-        year = int(single.group(1))
-        return year, year
-    if decade:
-        start = int(decade.group(1)) * 10
-        return start, start + 9
-    century = _CENTURY.search(text)
-    if century:
-        token = century.group(1).upper()
-        number = int(token) if token.isdigit() else _ROMAN.get(token)
-        if number:
-            return (number - 1) * 100, (number - 1) * 100 + 99
-    return None
 
 
 def isbn13(value: str) -> str | None:
@@ -156,15 +130,15 @@ def kind_of(values: tuple[str, ...] | list[str]) -> str:
     return "other"
 
 
-def work_key(title: str | None, creators: tuple[str, ...], isbns: tuple[str, ...]) -> str:
-    """Return the key that groups the records of one work held by several libraries.
+def work_key(
+    title: str | None,
+    creators: tuple[str, ...],
+    isbns: tuple[str, ...],
+    *,
+    kind: str | None = None,
+) -> str:
+    """Return the key that groups the records of one work; see ``catalog.merge.work_key``."""
+    # Imported here: catalog.merge imports this module for `fold`.
+    from catalog.merge import work_key as merge_work_key
 
-    An ISBN-13 when there is one; otherwise the folded title (without subtitle) and the
-    folded first creator. Refined with vetoes in the catalog issue; this is the first cut.
-    """
-    if isbns:
-        return "isbn:" + min(isbns)
-    main_title = re.split(r"\s[:/=]\s|\s*:\s", title or "")[0]
-    title_key = re.sub(r"[^a-z0-9]+", " ", fold(main_title)).strip()
-    creator_key = re.sub(r"[^a-z0-9]+", " ", fold(creators[0])).strip() if creators else ""
-    return f"tc:{title_key}|{creator_key}"
+    return merge_work_key(title, creators, isbns, kind=kind)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
@@ -17,9 +17,9 @@ from catalog.errors import RecordNotFoundError, StoreError
 from catalog.models import HarvestSummary, Record, StoredRecord
 from catalog.normalize import work_key
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
-_MIGRATIONS: dict[int, str] = {
+_MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     1: """
     CREATE TABLE records (
         library       TEXT NOT NULL,
@@ -76,6 +76,8 @@ _MIGRATIONS: dict[int, str] = {
         SELECT library, '', next_from, next_from FROM harvest_state;
     DROP TABLE harvest_state;
     """,
+    # Cluster keys now carry the kind (a map and a book never share one): re-key every row.
+    3: lambda db: _rekey_clusters(db),
 }
 
 # Record fields kept in the JSON column; the others have columns of their own.
@@ -175,10 +177,14 @@ class Store:
                 f"{SCHEMA_VERSION}; upgrade unioncat or point it at another catalog file"
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
+            migration = _MIGRATIONS[target]
             with self._transaction() as db:
-                for statement in _MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                if callable(migration):
+                    migration(db)
+                else:
+                    for statement in migration.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")
 
     # -- records -----------------------------------------------------------------------
@@ -224,7 +230,7 @@ class Store:
                         record.raw_xml,
                         seq,
                         when,
-                        work_key(record.title, record.creators, record.isbns),
+                        _cluster_of(record),
                     ),
                 )
                 if record.deleted:
@@ -447,6 +453,26 @@ _SELECT = (
     "library, oai_id, datestamp, deleted, fields, raw_xml, kind, source_format, "
     "seq, stored_at, cluster"
 )
+
+
+def _cluster_of(record: Record) -> str:
+    return work_key(record.title, record.creators, record.isbns, kind=record.kind)
+
+
+def _rekey_clusters(db: sqlite3.Connection) -> None:
+    rows = db.execute("SELECT library, oai_id, fields, kind FROM records").fetchall()
+    for library, oai_id, fields_json, kind in rows:
+        values = json.loads(fields_json)
+        key = work_key(
+            values.get("title"),
+            tuple(values.get("creators", ())),
+            tuple(values.get("isbns", ())),
+            kind=kind,
+        )
+        db.execute(
+            "UPDATE records SET cluster = ? WHERE library = ? AND oai_id = ?",
+            (key, library, oai_id),
+        )
 
 
 def _fields_json(record: Record) -> str:

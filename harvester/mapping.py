@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -9,9 +10,13 @@ from datetime import datetime
 from lxml import etree
 
 from catalog.errors import RecordError
+from catalog.legacy import fix_legacy
 from catalog.models import Record
 from catalog.normalize import clean_text, isbn13, kind_of, strip_isbd, year_range
+from catalog.places import provinces_today, recognise_places
 from harvester.xml import DC_NS, MARC_NS
+
+log = logging.getLogger(__name__)
 
 # Language names and ISO 639-1/639-2B codes members use, to ISO 639-3.
 _LANGUAGES = {
@@ -62,15 +67,43 @@ def map_record(
     )
     local = etree.QName(element).localname
     if metadata_prefix == "oai_dc" and local == "dc":
-        return Record(**common, **_dublin_core(element))  # type: ignore[arg-type]
-    if metadata_prefix in ("marc21", "marcxml") and local == "record":
-        return Record(**common, **_marc(element))  # type: ignore[arg-type]
-    raise RecordError(
-        library,
-        oai_id,
-        f"metadata element <{local}> is not {metadata_prefix}; expected "
-        f"{'<oai_dc:dc>' if metadata_prefix == 'oai_dc' else '<marc:record>'}",
-    )
+        values = _dublin_core(element)
+    elif metadata_prefix in ("marc21", "marcxml") and local == "record":
+        values = _marc(element)
+    else:
+        raise RecordError(
+            library,
+            oai_id,
+            f"metadata element <{local}> is not {metadata_prefix}; expected "
+            f"{'<oai_dc:dc>' if metadata_prefix == 'oai_dc' else '<marc:record>'}",
+        )
+    for name, before, after in _repair_legacy(values):
+        log.info("[%s] %s: %s in a legacy encoding, read as %r (was %r)",
+                 library, oai_id, name, after, before)  # fmt: skip
+    texts = [str(values["title"] or "")]
+    texts += [*values["subjects"], *values["places"]]  # type: ignore[misc]
+    places = recognise_places(texts)
+    values["provinces"] = tuple(dict.fromkeys(place.province for place in places))
+    values["provinces_today"] = provinces_today(places)
+    return Record(**common, **values)  # type: ignore[arg-type]
+
+
+# Text fields a legacy (TCVN3, VNI) encoding can garble; identifiers and codes cannot be.
+_TEXT_FIELDS = ("title", "creators", "subjects", "description", "publisher", "places", "rights")
+
+
+def _repair_legacy(values: dict[str, object]) -> list[tuple[str, str, str]]:
+    """Convert TCVN3/VNI text misread as CP1252 in place; return what changed."""
+    changed = []
+    for name in _TEXT_FIELDS:
+        value = values.get(name)
+        items = value if isinstance(value, tuple) else (value,)
+        fixed = tuple(fix_legacy(item) if isinstance(item, str) else item for item in items)
+        for before, after in zip(items, fixed, strict=True):
+            if before != after:
+                changed.append((name, str(before), str(after)))
+        values[name] = fixed if isinstance(value, tuple) else fixed[0]
+    return changed
 
 
 def _values(items: Iterable[str | None], *, isbd: bool = False) -> tuple[str, ...]:

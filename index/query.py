@@ -21,6 +21,7 @@ from whoosh.query import And, AndMaybe, AndNot, Every, NumericRange, Or, Phrase,
 
 from catalog.errors import QueryError
 from catalog.normalize import fold
+from index.schema import SEARCH_GROUPS
 from index.text import prepare
 
 MAX_LENGTH = 500
@@ -35,8 +36,11 @@ _ALIASES = {
     "place": "places", "nơi": "places", "địa danh": "places", "dia danh": "places",
     "year": "year", "năm": "year",
 }  # fmt: skip
-_BOOSTS = {"title": 6.0, "creators": 3.0, "subjects": 3.0, "places": 3.0,
-           "description": 1.0, "publisher": 1.0}  # fmt: skip
+_BOOSTS = {"title": 6.0, "creators": 3.0, "subjects": 3.0, "places": 3.0, "provinces": 1.0,
+           "description": 1.0, "publisher": 1.0, "main": 3.0, "other": 1.0}  # fmt: skip
+_PLAIN_FIELDS = tuple(SEARCH_GROUPS)  # what a word without a field prefix searches
+# A field prefix can stand for several fields: a place is also looked for among provinces.
+_FIELD_GROUPS = {"places": ("places", "provinces")}
 _OR = {"OR", "HOẶC", "HOAC"}
 _AND = {"AND", "VÀ", "VA"}
 _NOT = {"NOT", "KHÔNG", "KHONG"}
@@ -126,7 +130,7 @@ def _tokens(text: str) -> list[tuple[str, str | None, str]]:
 def _clause(kind: str, field: str | None, value: str) -> Query | None:
     if field == "year":
         return _years(value)
-    fields = (field,) if field else tuple(_BOOSTS)
+    fields = _FIELD_GROUPS.get(field, (field,)) if field else _PLAIN_FIELDS
     words = [word.lower() for word in _WORD.findall(value)]
     if not words:
         return None

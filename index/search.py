@@ -11,7 +11,7 @@ from whoosh import index as whoosh_index
 from whoosh import sorting
 from whoosh.highlight import HtmlFormatter, WholeFragmenter
 from whoosh.query import And, NumericRange, Or, Query, Term
-from whoosh.searching import Searcher
+from whoosh.searching import Hit, Results, Searcher
 
 from catalog.errors import QueryError, SearchIndexError
 from catalog.normalize import fold
@@ -19,7 +19,7 @@ from index.build import schema_version_of
 from index.query import parse_query
 from index.schema import SCHEMA_VERSION
 
-FACETS = ("library", "kind", "decade")
+FACETS = ("library", "kind", "province", "decade")
 _SUGGEST_FIELDS = ("title", "subjects", "places", "creators")
 
 
@@ -121,29 +121,36 @@ class SearchIndex:
         parsed = parse_query(text)
         searcher = self.searcher()
         facets: dict[str, sorting.FacetType] = {
-            name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS
+            # A record can lie in several provinces: that facet's values overlap.
+            name: sorting.FieldFacet(name, maptype=sorting.Count, allow_overlap=name == "province")
+            for name in FACETS
         }
         facets["cluster"] = sorting.FieldFacet("cluster", maptype=sorting.Count)
         filter_query = _filter_query(filters or {}, years)
-        # Facets count every matching record (a work held by two libraries counts for both);
-        # collapsing would count only each work's first record, so they are a pass of their own.
-        counted = searcher.search(
-            parsed.query, limit=1, scored=False, filter=filter_query, groupedby=facets
-        )
-        results = searcher.search(
-            parsed.query,
-            limit=page * per_page,
-            filter=filter_query,
-            terms=not parsed.is_empty,
-            collapse=sorting.FieldFacet("cluster"),
-            collapse_limit=1,
-            sortedby=sorting.FieldFacet("title_sort") if parsed.is_empty else None,
-        )
+        wanted = page * per_page
+        # One pass: facets count every matching record (a work held by two libraries counts
+        # for both), and the top hits are collapsed to one per work here. Whoosh's own
+        # collapse would also collapse the facet counts, and a second pass doubles the cost.
+        limit = wanted * 2 + 20
+        while True:
+            results = searcher.search(
+                parsed.query,
+                limit=limit,
+                filter=filter_query,
+                groupedby=facets,
+                sortedby=sorting.FieldFacet("title_sort") if parsed.is_empty else None,
+            )
+            firsts = _first_of_each_work(results)
+            if len(firsts) >= wanted or results.scored_length() < limit:
+                break
+            limit *= 4  # many records of few works on top: look further down
         results.fragmenter = WholeFragmenter()
         results.formatter = HtmlFormatter(tagname="mark", between=" ")
         hits = tuple(
-            _hit(hit, highlight=not parsed.is_empty) for hit in results[(page - 1) * per_page :]
+            _hit(hit, highlight=not parsed.is_empty)
+            for hit in firsts[(page - 1) * per_page : wanted]
         )
+        counted = results
         clusters = counted.groups("cluster")
         total = len(clusters)
         suggestion = self._suggest(parsed.words) if parsed.words else None
@@ -185,6 +192,16 @@ class SearchIndex:
                         best[folded] = (frequency, word)
             self._accents = (generation, {key: word for key, (_, word) in best.items()})
         return self._accents[1]
+
+
+def _first_of_each_work(results: Results) -> list[Hit]:
+    seen: set[str] = set()
+    firsts = []
+    for hit in results:
+        if hit["cluster"] not in seen:
+            seen.add(hit["cluster"])
+            firsts.append(hit)
+    return firsts
 
 
 def _hit(hit: object, *, highlight: bool) -> SearchHit:

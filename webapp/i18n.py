@@ -31,6 +31,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "facet_library": {"vi": "Thư viện", "en": "Library"},
     "facet_kind": {"vi": "Loại tài liệu", "en": "Type"},
     "facet_decade": {"vi": "Thập niên", "en": "Decade"},
+    "facet_province": {"vi": "Tỉnh, thành (từ 2025)", "en": "Province (since 2025)"},
+    "provinces": {"vi": "Tỉnh, thành", "en": "Provinces"},
     "apply_filters": {"vi": "Áp dụng", "en": "Apply"},
     "facet_years": {"vi": "Khoảng năm", "en": "Years"},
     "from_year": {"vi": "Từ năm", "en": "From"},

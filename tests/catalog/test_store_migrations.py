@@ -51,7 +51,7 @@ def test_a_version_1_catalog_migrates_and_keeps_records_runs_and_next_from(
 
     db = sqlite3.connect(path)
     try:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
         assert "harvest_windows" in tables and "harvest_state" not in tables
     finally:
@@ -92,3 +92,14 @@ def test_harvest_windows_are_saved_per_library_and_set(tmp_path: Path) -> None:
 
 def _fields(window: HarvestWindow) -> dict[str, object]:
     return {name: getattr(window, name) for name in HarvestWindow.__dataclass_fields__}
+
+
+def test_migration_3_rekeys_clusters_with_the_kind(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    _version_1_catalog(path)  # its one record carries the stale cluster key "k"
+
+    with Store.open(path) as store:
+        stored = store.get("cantho", "oai:ct:1")
+
+    assert stored.cluster == "tc:book:can tho xua|"
+    assert stored.record.title == "Cần Thơ xưa"

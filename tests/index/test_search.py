@@ -130,3 +130,34 @@ def test_records_with_empty_or_wordless_fields_index(store: Store, tmp_path: Pat
     summary = update_index(store, tmp_path / "ix")
 
     assert summary.indexed == 3
+
+
+def test_search_for_todays_province_finds_its_former_parts(store: Store, tmp_path: Path) -> None:
+    store.upsert_page(
+        [
+            make_record(
+                oai_id="oai:st",
+                title="Địa chí Sóc Trăng",
+                provinces=("Sóc Trăng",),
+                provinces_today=("Cần Thơ",),
+            ),
+            make_record(
+                oai_id="oai:vl",
+                title="Vĩnh Long xưa",
+                provinces=("Vĩnh Long",),
+                provinces_today=("Vĩnh Long",),
+            ),  # fmt: skip
+        ]
+    )
+    update_index(store, tmp_path / "ix")
+    index = SearchIndex(tmp_path / "ix")
+    try:
+        by_facet = index.search("", filters={"province": ("Cần Thơ",)})
+        by_text = index.search('nơi:"cần thơ"')
+        facets = dict(index.search("").facets["province"])
+    finally:
+        index.close()
+
+    assert [hit.key for hit in by_facet.hits] == ["cantho:oai:st"]
+    assert [hit.key for hit in by_text.hits] == ["cantho:oai:st"]
+    assert facets == {"Cần Thơ": 1, "Vĩnh Long": 1}

@@ -116,5 +116,7 @@ def record_json(record: Record) -> dict[str, Any]:
         "identifiers": list(record.identifiers),
         "isbns": list(record.isbns),
         "places": list(record.places),
+        "provinces": list(record.provinces),
+        "provinces_today": list(record.provinces_today),
         "rights": record.rights,
     }

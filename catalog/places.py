@@ -1,0 +1,170 @@
+"""Recognise Mekong Delta places in subjects and coverage, and name their province then and now.
+
+A document keeps the province it names ("Hậu Giang", "tỉnh Sa Đéc", "Soctrang"); each place is
+also mapped to its province after the merger of 1 July 2025 (Resolution 202/2025/QH15), so a
+search for today's Cần Thơ finds documents about Sóc Trăng and Hậu Giang. The names and their
+sources are data: catalog/data/provinces.toml.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Place:
+    """A place a document names, with the province it belonged to and the province of today."""
+
+    name: str  # our spelling of the place: "Cần Thơ" for "Cantho" or "can tho"
+    written: str  # as the document writes it, in NFC: "Cantho"
+    province: str  # the province as the document knows it: "Sóc Trăng", "Hậu Giang", "Sa Đéc"
+    province_today: str  # since 1 July 2025: "Cần Thơ"
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    province: str
+    province_today: str
+    needs_prefix: bool = False  # a province name only after "tỉnh" ("tỉnh Cửu Long")
+    as_province: bool = False  # a former province: wins over a town of that name after "tỉnh"
+
+
+@dataclass(frozen=True, slots=True)
+class _Gazetteer:
+    readings: dict[str, tuple[_Reading, ...]]  # by our spelling
+    spellings: dict[str, str]  # casefolded written form with diacritics → our spelling
+    pattern: re.Pattern[str]
+    by_key: dict[str, tuple[str, ...]]  # folded, no spaces → our spellings ("Kiên", "Kiến")
+
+
+# Words that introduce an administrative unit; "tỉnh" (province) also says which reading of a
+# name that is both a town and a former province ("tỉnh Mỹ Tho") the document means.
+_PROVINCE_WORDS = ("tinh", "province de", "province of", "province")
+_UNIT_WORDS = ("thanh pho", "tp.", "tp", "thi xa", "huyen", "quan", "thi tran", "ville de")
+
+
+def _fold_aligned(text: str) -> str:
+    """Fold ``text`` (NFC) one character for one, so spans in the result match the original."""
+    out = []
+    for ch in text:
+        if ch in "đĐ":
+            out.append("d")
+            continue
+        base = "".join(
+            c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) != "Mn"
+        )
+        base = base.lower()
+        out.append(base if len(base) == 1 else " ")
+    return "".join(out)
+
+
+def _key(name: str) -> str:
+    return _fold_aligned(unicodedata.normalize("NFC", name)).replace(" ", "")
+
+
+@cache
+def _gazetteer() -> _Gazetteer:
+    """Load catalog/data/provinces.toml once, on first use."""
+    raw = (resources.files("catalog") / "data" / "provinces.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(raw)
+    readings: dict[str, list[_Reading]] = {}
+
+    def add(name: str, reading: _Reading) -> None:
+        readings.setdefault(name, []).append(reading)
+
+    for province in data["province"]:
+        name, today = province["name"], province["today"]
+        add(name, _Reading(name, today, as_province=True))
+        for place in province.get("places", ()):
+            add(place, _Reading(name, today))
+        for former in province.get("former", ()):
+            add(former, _Reading(former, today, as_province=True))
+        for former in province.get("prefixed", ()):
+            add(former, _Reading(former, today, needs_prefix=True, as_province=True))
+    spellings = {name.casefold(): name for name in readings}
+    spellings.update(
+        {written.casefold(): name for written, name in data.get("spellings", {}).items()}
+    )
+    by_key: dict[str, tuple[str, ...]] = {}
+    for written, name in spellings.items():
+        if name not in by_key.get(_key(written), ()):
+            by_key[_key(written)] = (*by_key.get(_key(written), ()), name)
+    # Longest first, so "Mỏ Cày Nam" wins over "Mỏ Cày" and "U Minh Thượng" over "U Minh".
+    names = sorted(by_key, key=len, reverse=True)
+    alternatives = "|".join(r"\s*".join(map(re.escape, _split_key(k, spellings))) for k in names)
+    units = "|".join(re.escape(word) for word in _PROVINCE_WORDS + _UNIT_WORDS)
+    pattern = re.compile(rf"(?<!\w)(?:({units})\s*)?({alternatives})(?!\w)")
+    return _Gazetteer(
+        readings={name: tuple(found) for name, found in readings.items()},
+        spellings=spellings,
+        pattern=pattern,
+        by_key=by_key,
+    )
+
+
+def _split_key(key: str, spellings: dict[str, str]) -> list[str]:
+    """Return the folded words of the spelling whose key is ``key`` ("cantho" → ["can", "tho"])."""
+    for written in spellings:
+        if _key(written) == key:
+            words = _fold_aligned(unicodedata.normalize("NFC", written)).split()
+            if len(words) > 1:
+                return words
+    return [key]
+
+
+def _name_written(surface: str, names: tuple[str, ...], spellings: dict[str, str]) -> str | None:
+    """Return which of ``names`` the text really writes: capitalised, with its own diacritics."""
+    words = surface.split()
+    if not all(word[:1].isupper() for word in words):
+        return None  # "bình minh" is dawn, "Bình Minh" the town
+    if surface.isascii():
+        return names[0]  # written without diacritics: "Can Tho", "Cantho"
+    # Diacritics must be the name's own: "Ở Môn" is not "Ô Môn", "Kiên" is not "Kiến".
+    written = spellings.get(" ".join(words).casefold())
+    return written if written in names else None
+
+
+def recognise_places(texts: Iterable[str]) -> tuple[Place, ...]:
+    """Return the Mekong Delta places named in ``texts`` (subjects, coverage), each once."""
+    gazetteer = _gazetteer()
+    found: dict[Place, None] = {}
+    for value in texts:
+        text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", value))
+        folded = _fold_aligned(text)
+        for match in gazetteer.pattern.finditer(folded):
+            unit, (start, end) = match.group(1), match.span(2)
+            surface = text[start:end]
+            names = gazetteer.by_key[folded[start:end].replace(" ", "")]
+            name = _name_written(surface, names, gazetteer.spellings)
+            if name is None:
+                continue
+            after_province_word = unit in _PROVINCE_WORDS
+            readings = [
+                r for r in gazetteer.readings[name] if after_province_word or not r.needs_prefix
+            ]
+            if not readings:
+                continue
+            if after_province_word and any(r.as_province for r in readings):
+                readings = [r for r in readings if r.as_province]
+            elif not after_province_word and any(not r.as_province for r in readings):
+                readings = [r for r in readings if not r.as_province]
+            reading = readings[0]
+            place = Place(
+                name=name,
+                written=surface,
+                province=reading.province,
+                province_today=reading.province_today,
+            )
+            found.setdefault(place)
+    return tuple(found)
+
+
+def provinces_today(places: Iterable[Place]) -> tuple[str, ...]:
+    """Return the provinces of today that ``places`` lie in, each once, in order."""
+    return tuple(dict.fromkeys(place.province_today for place in places))
