@@ -59,13 +59,23 @@ class Group(click.Group):
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail (each page and record).")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["human", "json"]),
+    default="human",
+    show_default=True,
+    envvar="UNIONCAT_LOG_FORMAT",
+    help="Logs on stderr as human lines (no timestamps under journald) or JSON lines.",
+)
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, verbose: bool, quiet: bool) -> None:
+def main(
+    ctx: click.Context, config_path: str | None, verbose: bool, quiet: bool, log_format: str
+) -> None:
     """Mekong Union Catalog: harvest the member libraries, index and serve the union catalog."""
+    from operations.logs import configure_logging
+
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    configure_logging(level, log_format)
     ctx.obj = Context(config_path=config_path, overrides={})
 
 
@@ -125,9 +135,11 @@ def harvest(context: Context, codes: tuple[str, ...], full: bool, from_: datetim
     """Harvest the enabled members (or only CODE...) into the catalog, then stop.
 
     Each library is committed page by page; one library's failure never stops the others.
-    Exit status 1 if any library failed.
+    Holds the run lock. SIGTERM/SIGINT finish the page in flight and stop cleanly (exit 0);
+    the next run resumes. Exit status 1 if any library failed.
     """
-    from harvester.run import HarvestOptions, harvest_libraries
+    from operations import StopFlag, harvest_options, run_lock
+    from operations.runs import describe_summary, harvest_until_stopped
 
     settings = context.settings()
     members = {library.code: library for library in context.libraries(settings)}
@@ -144,31 +156,25 @@ def harvest(context: Context, codes: tuple[str, ...], full: bool, from_: datetim
     if not chosen:
         click.echo(f"No enabled libraries in {settings.registry_path}; nothing to harvest.")
         return
-    options = HarvestOptions(
-        timeout=settings.harvest_timeout,
-        max_retries=settings.harvest_max_retries,
-        max_retry_after=settings.harvest_max_retry_after,
-        max_requests=settings.harvest_max_requests,
-        user_agent=_user_agent(settings),
-        full=full,
-        from_=from_.replace(tzinfo=UTC) if from_ else None,
-        quarantine_dir=settings.quarantine_dir,
-        polite_delay=settings.harvest_polite_delay,
-        max_parallel_hosts=settings.harvest_max_parallel_hosts,
+    options = harvest_options(
+        settings, full=full, from_=from_.replace(tzinfo=UTC) if from_ else None
     )
 
     def progress(code: str, page: Any, count: int) -> None:
         size = f" of {page.complete_list_size}" if page.complete_list_size else ""
         click.echo(f"[{code}] {page.request}: {count}{size} records so far", err=True)
 
-    with Store.open(settings.catalog_path) as store:
-        summaries = harvest_libraries(chosen, store, options, progress=progress)
+    stop = StopFlag()
+    with (
+        stop.on_signals(),
+        run_lock(settings.run_lock_path, wait=settings.run_lock_wait),
+        Store.open(settings.catalog_path) as store,
+    ):
+        summaries, stopped = harvest_until_stopped(chosen, store, options, stop, progress=progress)
     for summary in summaries:
-        outcome = "ok" if summary.ok else f"FAILED: {summary.error}"
-        click.echo(
-            f"{summary.library:<10} {summary.pages} pages, {summary.stored} stored, "
-            f"{summary.deleted} deleted, {summary.skipped} skipped — {outcome}"
-        )
+        click.echo(describe_summary(summary))
+    if stopped:
+        click.echo("Stopped on request; the next harvest resumes from the saved windows.")
     failed = [summary.library for summary in summaries if not summary.ok]
     skipped = [f"{s.library} ({s.skipped})" for s in summaries if s.skipped]
     problems = []
@@ -194,6 +200,7 @@ def sweep(context: Context, codes: tuple[str, ...]) -> None:
     from harvester.oai import OAIClient
     from harvester.run import HarvestOptions
     from harvester.sweep import sweep_deletions
+    from operations import run_lock
 
     settings = context.settings()
     members = {library.code: library for library in context.libraries(settings)}
@@ -215,7 +222,10 @@ def sweep(context: Context, codes: tuple[str, ...]) -> None:
         m for m in members.values() if m.enabled and m.endpoint
     ]
     refused = []
-    with Store.open(settings.catalog_path) as store:
+    with (
+        run_lock(settings.run_lock_path, wait=settings.run_lock_wait),
+        Store.open(settings.catalog_path) as store,
+    ):
         for library in chosen:
             if not codes:
                 try:
@@ -245,11 +255,15 @@ def sweep(context: Context, codes: tuple[str, ...]) -> None:
 @click.option("--rebuild", is_flag=True, help="Rebuild the index from the whole catalog.")
 @pass_context
 def index_command(context: Context, rebuild: bool) -> None:
-    """Bring the search index up to date with the catalog."""
+    """Bring the search index up to date with the catalog (holds the run lock)."""
     from index.build import update_index
+    from operations import run_lock
 
     settings = context.settings()
-    with Store.open(settings.catalog_path) as store:
+    with (
+        run_lock(settings.run_lock_path, wait=settings.run_lock_wait),
+        Store.open(settings.catalog_path) as store,
+    ):
         summary = update_index(
             store,
             settings.index_dir,
@@ -304,34 +318,34 @@ def search(context: Context, query: str, limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for monitoring.")
 @pass_context
 def status(context: Context, as_json: bool) -> None:
-    """Show each member's records and last harvest; exit 1 if a last harvest failed."""
+    """Show each member's records, last success and failure, failure streak and next run.
+
+    Exit status 1 if a member's last harvest failed.
+    """
+    from operations.schedule import next_run_time
+    from operations.status import member_rows
+
     settings = context.settings()
     members = context.libraries(settings)
+    next_run = next_run_time(settings)
     with Store.open(settings.catalog_path) as store:
-        counts = store.count_by_library()
-        harvests = store.last_harvests()
-    rows = []
-    for library in members:
-        last = harvests.get(library.code)
-        rows.append(
-            {
-                "code": library.code,
-                "name": library.name_vi,
-                "enabled": library.enabled,
-                "records": counts.get(library.code, (0, 0))[0],
-                "deleted": counts.get(library.code, (0, 0))[1],
-                "last_harvest": last.finished_at.isoformat() if last else None,
-                "last_outcome": None if last is None else ("ok" if last.ok else "failed"),
-                "last_error": last.error if last else None,
-            }
-        )
+        rows = member_rows(store, members, next_run)
     if as_json:
-        click.echo(json.dumps({"libraries": rows}, ensure_ascii=False, indent=2))
+        document = {
+            "libraries": rows,
+            "next_run": next_run.isoformat() if next_run else None,
+            "schedule": {"cron": settings.schedule_cron, "timezone": settings.schedule_timezone},
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         for row in rows:
             when = row["last_harvest"] or "never harvested"
             outcome = f" ({row['last_outcome']})" if row["last_outcome"] else ""
-            click.echo(f"{row['code']:<10} {row['records']:>7} records  {when}{outcome}")
+            streak = row["consecutive_failures"]
+            failing = f", {streak} failed in a row" if streak else ""
+            click.echo(f"{row['code']:<10} {row['records']:>7} records  {when}{outcome}{failing}")
+        if next_run:
+            click.echo(f"Next scheduled run: {next_run.isoformat()} ({settings.schedule_cron})")
     failed = [str(row["code"]) for row in rows if row["last_outcome"] == "failed"]
     if failed:
         fail(f"the last harvest failed for {', '.join(failed)}")
@@ -387,6 +401,143 @@ def demo(
             _serve(app, "127.0.0.1", port, threads=8, debug=False, demo=True)
     if failed:
         fail(f"harvest failed for {', '.join(failed)}")
+
+
+@main.command(name="run")
+@pass_context
+def run_command(context: Context) -> None:
+    """Harvest the enabled members, then update the index: the nightly job, in one run.
+
+    Holds the run lock throughout. The index is updated even when a member failed, so the
+    others' changes are searchable; then alerts are checked. SIGTERM/SIGINT finish the page in
+    flight and stop cleanly (exit 0); the next run resumes. Exit status 1 if anything failed.
+    """
+    from operations import StopFlag
+
+    stop = StopFlag()
+    with stop.on_signals():
+        result = _run_and_alert(context, stop)
+    if not result.ok:
+        problems = []
+        if result.failed_libraries:
+            failed = ", ".join(result.failed_libraries)
+            problems.append(
+                f"{len(result.failed_libraries)} of {len(result.harvests)} libraries failed: "
+                f"{failed}"
+            )
+        if result.index_error:
+            problems.append(result.index_error)
+        fail("; ".join(problems) + " (details in the log above)")
+
+
+@main.command()
+@click.option(
+    "--every-seconds",
+    type=click.IntRange(1, 59),
+    hidden=True,
+    help="For tests: run every N seconds instead of schedule_cron.",
+)
+@pass_context
+def schedule(context: Context, every_seconds: int | None) -> None:
+    """Run `unioncat run` on the schedule_cron schedule until SIGTERM/SIGINT (exit 0).
+
+    Runs never overlap; a run still going at the next time makes that time skipped. The
+    registry and settings are read again before each run.
+    """
+    from operations import StopFlag
+    from operations.schedule import make_trigger, run_schedule
+
+    settings = context.settings()
+    trigger = make_trigger(settings, every_seconds=every_seconds)
+    stop = StopFlag()
+
+    def job(flag: StopFlag) -> None:
+        _run_and_alert(context, flag)
+
+    with stop.on_signals():
+        run_schedule(job, trigger, stop, say=click.echo)
+    click.echo("Schedule stopped.")
+
+
+def _run_and_alert(context: Context, stop: Any) -> Any:
+    """One run under the lock, then the alert check; returns the RunResult."""
+    import os
+
+    from operations import run_once
+    from operations.alerts import Delivery, deliver, find_alerts, password_from
+
+    settings = context.settings()
+    libraries = context.libraries(settings)
+    result = run_once(settings, libraries, stop=stop, say=click.echo)
+    delivery = Delivery.from_settings(settings, password_from(os.environ))
+    with Store.open(settings.catalog_path) as store:
+        alerts = find_alerts(
+            store,
+            [library for library in libraries if library.enabled],
+            settings.alert_state_path,
+            after_failures=settings.alert_after_failures,
+            shrink_share=settings.alert_shrink_share,
+        )
+    if alerts:
+        sent = deliver(alerts, delivery, settings.alert_state_path)
+        click.echo(f"{len(alerts)} alert(s), {sent} delivered.")
+    return result
+
+
+@main.command(name="backup")
+@click.argument("dest", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_context
+def backup_command(context: Context, dest: Path | None) -> None:
+    """Write a consistent copy of the catalog, settings and registry into a folder in DEST.
+
+    DEST defaults to the backup_dir setting. Safe while a harvest runs (SQLite online backup).
+    """
+    from operations.backup import backup
+
+    settings = context.settings()
+    info = backup(
+        settings.catalog_path,
+        dest or settings.backup_dir,
+        settings_path=Path(context.config_path) if context.config_path else None,
+        registry_path=settings.registry_path,
+        alert_state_path=settings.alert_state_path,
+    )
+    click.echo(
+        f"Backed up {info.records} records (catalog change {info.max_seq}) and "
+        f"{', '.join(info.files[1:]) or 'no other files'} to {info.path}"
+    )
+
+
+@main.command(name="restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--force", is_flag=True, help="Replace the catalog even if it has changes the backup lacks."
+)
+@pass_context
+def restore_command(context: Context, src: Path, force: bool) -> None:
+    """Bring back the catalog, settings and registry from backup folder SRC; rebuild the index.
+
+    Holds the run lock. Replaced settings and registry files are kept as *.before-restore.
+    """
+    from index.build import update_index
+    from operations import run_lock
+    from operations.backup import restore
+
+    settings = context.settings()
+    with run_lock(settings.run_lock_path, wait=settings.run_lock_wait):
+        written = restore(
+            src,
+            settings.catalog_path,
+            settings_path=Path(context.config_path) if context.config_path else None,
+            registry_path=settings.registry_path,
+            alert_state_path=settings.alert_state_path,
+            force=force,
+        )
+        settings = context.settings()  # the restored settings file may move the index
+        with Store.open(settings.catalog_path) as store:
+            summary = update_index(store, settings.index_dir, rebuild=True)
+    click.echo(f"Restored {', '.join(str(path) for path in written)} from {src}.")
+    click.echo(f"Rebuilt the index: {summary.indexed} records, catalog change {summary.last_seq}.")
 
 
 def _serve(

@@ -31,6 +31,9 @@ class Library:
     endpoint: str | None = None  # OAI-PMH base URL; None when not known yet
     metadata_prefix: str = "oai_dc"
     set_spec: str | None = None
+    # "records": ListRecords; "identifiers": ListIdentifiers, then GetRecord for each record,
+    # for servers whose ListRecords is broken.
+    harvest_mode: str = "records"
     enabled: bool = False
     website: str | None = None
     # Where a patron sees the member's own record; "{oai_id}" is replaced. None: use the

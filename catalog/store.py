@@ -291,9 +291,14 @@ class Store:
         kind: str | None = None,
         source_formats: tuple[str, ...] | None = None,
         limit: int | None = None,
+        province: str | None = None,
     ) -> list[StoredRecord]:
-        """Return records by catalog datestamp window and set, ordered by change sequence."""
-        where, args = self._window(from_, until, library, kind, source_formats)
+        """Return records by catalog datestamp window and set, ordered by change sequence.
+
+        ``province`` keeps the records whose ``provinces_today`` name it ("Cần Thơ"); the
+        empty string keeps those that name any province.
+        """
+        where, args = self._window(from_, until, library, kind, source_formats, province)
         sql = f"SELECT {_SELECT} FROM records WHERE seq > ?{where} ORDER BY seq"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
@@ -307,8 +312,9 @@ class Store:
         library: str | None = None,
         kind: str | None = None,
         source_formats: tuple[str, ...] | None = None,
+        province: str | None = None,
     ) -> int:
-        where, args = self._window(from_, until, library, kind, source_formats)
+        where, args = self._window(from_, until, library, kind, source_formats, province)
         return int(
             self._db.execute(f"SELECT COUNT(*) FROM records WHERE 1{where}", args).fetchone()[0]
         )
@@ -320,6 +326,7 @@ class Store:
         library: str | None,
         kind: str | None,
         source_formats: tuple[str, ...] | None,
+        province: str | None = None,
     ) -> tuple[str, list[object]]:
         where, args = "", []
         if source_formats is not None:
@@ -334,11 +341,21 @@ class Store:
             if value is not None:
                 where += clause
                 args.append(value)
+        if province == "":
+            where += _ANY_PROVINCE_CLAUSE
+        elif province is not None:
+            where += _PROVINCE_CLAUSE
+            args.append(province)
         return where, args
 
     def earliest_datestamp(self) -> datetime | None:
         value = self._db.execute("SELECT MIN(stored_at) FROM records").fetchone()[0]
         return parse_datestamp(value) if value else None
+
+    def distinct_provinces(self) -> list[str]:
+        """Return the provinces of today that stored records name, as in ``provinces_today``."""
+        sql = f"SELECT DISTINCT value FROM records, {_PROVINCES} ORDER BY 1"
+        return [str(row[0]) for row in self._db.execute(sql).fetchall()]
 
     def distinct(self, column: str) -> list[str]:
         """Return the distinct values of ``library`` or ``kind`` among stored records."""
@@ -366,6 +383,27 @@ class Store:
                     json.dumps(summary.errors, ensure_ascii=False),
                 ),
             )
+
+    def harvest_history(self, limit: int) -> list[HarvestSummary]:
+        """Return the latest ``limit`` harvest runs of every member, newest first."""
+        rows = self._db.execute(
+            "SELECT library, started_at, finished_at, pages, stored, deleted, skipped, error "
+            "FROM harvest_runs ORDER BY run_id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            HarvestSummary(
+                library=row[0],
+                started_at=parse_datestamp(row[1]),
+                finished_at=parse_datestamp(row[2]),
+                pages=row[3],
+                stored=row[4],
+                deleted=row[5],
+                skipped=row[6],
+                error=row[7],
+            )
+            for row in rows
+        ]
 
     def last_harvests(self) -> dict[str, HarvestSummary]:
         """Return the latest harvest summary of each library."""
@@ -448,6 +486,39 @@ class Store:
                 ),
             )
 
+    # -- operations (read-only) ------------------------------------------------------------
+
+    def harvest_outcomes(self) -> dict[str, HarvestOutcome]:
+        """Return each library's last success, last failure and current failure streak."""
+        rows = self._db.execute(
+            "SELECT h.library, "
+            "MAX(CASE WHEN h.error IS NULL THEN h.finished_at END), "
+            "MAX(CASE WHEN h.error IS NOT NULL THEN h.finished_at END), "
+            "SUM(CASE WHEN h.error IS NOT NULL AND h.run_id > COALESCE(ok.run_id, 0) "
+            "THEN 1 ELSE 0 END), "
+            "(SELECT error FROM harvest_runs e WHERE e.library = h.library "
+            "AND e.error IS NOT NULL ORDER BY e.run_id DESC LIMIT 1) "
+            "FROM harvest_runs h LEFT JOIN (SELECT library, MAX(run_id) AS run_id "
+            "FROM harvest_runs WHERE error IS NULL GROUP BY library) ok "
+            "ON ok.library = h.library GROUP BY h.library"
+        ).fetchall()
+        return {
+            library: HarvestOutcome(
+                library=library,
+                last_success=parse_datestamp(success) if success else None,
+                last_failure=parse_datestamp(failure) if failure else None,
+                consecutive_failures=int(streak or 0),
+                last_error=error,
+            )
+            for library, success, failure, streak, error in rows
+        }
+
+
+# Province sets: no column of their own, so the JSON list is searched where it is stored.
+_PROVINCES = "json_each(records.fields, '$.provinces_today')"
+_PROVINCE_CLAUSE = f" AND EXISTS (SELECT 1 FROM {_PROVINCES} WHERE value = ?)"
+_ANY_PROVINCE_CLAUSE = f" AND EXISTS (SELECT 1 FROM {_PROVINCES})"
+
 
 _SELECT = (
     "library, oai_id, datestamp, deleted, fields, raw_xml, kind, source_format, "
@@ -528,3 +599,14 @@ def _tombstone(previous: Record, deletion: Record) -> Record:
     values = {f.name: getattr(previous, f.name) for f in fields(Record)}
     values.update(deleted=True, datestamp=deletion.datestamp)
     return Record(**values)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HarvestOutcome:
+    """One library's harvest record for monitoring: successes, failures, the failure streak."""
+
+    library: str
+    last_success: datetime | None
+    last_failure: datetime | None
+    consecutive_failures: int  # failed runs since the last successful one
+    last_error: str | None

@@ -24,6 +24,7 @@ _FIELDS: dict[str, tuple[type, bool]] = {  # name: (type, required)
     "endpoint": (str, False),
     "metadata_prefix": (str, False),
     "set_spec": (str, False),
+    "harvest_mode": (str, False),
     "enabled": (bool, False),
     "website": (str, False),
     "record_url_template": (str, False),
@@ -105,6 +106,9 @@ def _check_entry(entry: object, where: str) -> Iterable[str]:
             urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc
         ):
             yield f"{where}: {key} must be an http(s) URL, got {value!r}"
+    mode = entry.get("harvest_mode", "records")
+    if mode not in ("records", "identifiers"):
+        yield f"{where}: harvest_mode must be 'records' or 'identifiers', got {mode!r}"
     prefix = entry.get("metadata_prefix", "oai_dc")
     if isinstance(prefix, str) and prefix not in MAPPED_PREFIXES:
         yield (

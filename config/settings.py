@@ -64,6 +64,70 @@ class Settings:
         "", "Key signing resumption tokens and sessions; set UNIONCAT_SECRET_KEY in production"
     )
     results_per_page: int = _setting(20, "Search results per page")
+    admin_username: str = _setting("admin", "User name of the librarians' dashboard (/admin)")
+    admin_password_hash: str = _setting(
+        "",
+        "Password hash of the dashboard's administrator, made by werkzeug.security's "
+        "generate_password_hash; empty: the dashboard is off. Set UNIONCAT_ADMIN_PASSWORD_HASH",
+    )
+    session_cookie_secure: str = _setting(
+        "auto",
+        "Secure flag of the session cookie: auto (Secure unless the request is plain http to "
+        "localhost), always, or never",
+    )
+    admin_login_max_failures: int = _setting(
+        5, "Failed dashboard logins allowed per address and per user name within the window"
+    )
+    admin_login_window: float = _setting(
+        900.0, "Seconds over which failed dashboard logins are counted (then refused)"
+    )
+    harvest_log_dir: Path = _setting(
+        Path("var/harvest-logs"), "Folder keeping the output of harvests started from the dashboard"
+    )
+    admin_preview_bytes: int = _setting(
+        65536, "Most bytes of a quarantined file the dashboard shows as text (download for all)"
+    )
+    run_lock_path: Path = _setting(
+        Path("var/unioncat.lock"),
+        "Lock file every harvest, index, run and restore holds, so that no two overlap",
+    )
+    run_lock_wait: float = _setting(
+        0.0, "Seconds a run waits for another run's lock before giving up with exit status 1"
+    )
+    schedule_cron: str = _setting(
+        "30 1 * * *", "When `unioncat schedule` runs harvest + index: five cron fields"
+    )
+    schedule_timezone: str = _setting(
+        "Asia/Ho_Chi_Minh", "IANA time zone the schedule_cron times are read in"
+    )
+    alert_after_failures: int = _setting(
+        3, "Failed harvests in a row of one member that send an alert (0: never)"
+    )
+    alert_shrink_share: float = _setting(
+        0.2, "Share of a member's live records lost since the last run that sends an alert"
+    )
+    alert_state_path: Path = _setting(
+        Path("var/alerts.json"), "File remembering which alerts were sent (one per episode)"
+    )
+    alert_email_to: str = _setting(
+        "", "Comma-separated addresses alerts are e-mailed to (empty: no e-mail)"
+    )
+    alert_email_from: str = _setting(
+        "catalog@mekong-union.invalid", "Sender address of alert e-mails"
+    )
+    alert_webhook_url: str = _setting("", "URL alerts are POSTed to as JSON (empty: no webhook)")
+    alert_timeout: float = _setting(10.0, "Seconds to wait for the SMTP server or the webhook")
+    smtp_host: str = _setting("", "SMTP server for alert e-mails (empty: no e-mail)")
+    smtp_port: int = _setting(587, "Port of the SMTP server")
+    smtp_security: str = _setting(
+        "starttls", "SMTP connection security: starttls, tls (implicit, port 465) or none"
+    )
+    smtp_username: str = _setting(
+        "", "SMTP login name (empty: no login); the password only from $UNIONCAT_SMTP_PASSWORD"
+    )
+    backup_dir: Path = _setting(
+        Path("var/backups"), "Folder `unioncat backup` writes to when no DEST is given"
+    )
     host: str = _setting("127.0.0.1", "Address `unioncat serve` binds to")
     port: int = _setting(5000, "Port `unioncat serve` listens on")
 

@@ -14,7 +14,7 @@ from catalog.legacy import fix_legacy
 from catalog.models import Record
 from catalog.normalize import clean_text, isbn13, kind_of, strip_isbd, year_range
 from catalog.places import provinces_today, recognise_places
-from harvester.xml import DC_NS, MARC_NS
+from harvester.xml import DC_NS, MARC_NS, metadata_bytes
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def map_record(
         datestamp=datestamp,
         source_format=metadata_prefix,
         set_specs=set_specs,
-        raw_xml=etree.tostring(element, encoding="UTF-8"),
+        raw_xml=metadata_bytes(element),
     )
     local = etree.QName(element).localname
     if metadata_prefix == "oai_dc" and local == "dc":

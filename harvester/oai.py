@@ -235,12 +235,43 @@ class OAIClient:
         from_: str | None = None,
         until: str | None = None,
         set_spec: str | None = None,
+        resumption_token: str | None = None,
         max_requests: int = 10000,
     ) -> Iterator[Page]:
-        """Yield ListIdentifiers pages (headers only: each record's element is None)."""
+        """Yield ListIdentifiers pages (headers only: each record's element is None).
+
+        Arguments, guards and errors as for `list_records`.
+        """
         return self._pages(
-            "ListIdentifiers", metadata_prefix, from_, until, set_spec, None, max_requests
+            "ListIdentifiers",
+            metadata_prefix,
+            from_,
+            until,
+            set_spec,
+            resumption_token,
+            max_requests,
         )
+
+    def get_record(
+        self, oai_id: str, *, metadata_prefix: str
+    ) -> tuple[Header, etree._Element | None]:
+        """Send GetRecord; return the record's header and metadata element (None if deleted).
+
+        Raises EndpointError, or OAIResponseError (``oai_code="idDoesNotExist"`` when the
+        server no longer knows the identifier).
+        """
+        request = f"GetRecord {oai_id!r}"
+        params = {"verb": "GetRecord", "identifier": oai_id, "metadataPrefix": metadata_prefix}
+        root, _ = self._request(params, request)
+        item = root.find("oai:GetRecord/oai:record", _NS)
+        if item is None:
+            raise self._error(f"{request}: the response has no <GetRecord><record> element")
+        read = _record(
+            self.library.code, request, item, _datestamp(_text(root, "oai:responseDate"))
+        )
+        if isinstance(read, str):
+            raise self._error(read)
+        return read
 
     def _pages(
         self,

@@ -23,7 +23,7 @@ from catalog.errors import HarvestError, OAIResponseError, RecordError
 from catalog.models import HarvestSummary, Library, Record
 from catalog.store import HarvestWindow, Store
 from harvester.mapping import map_record
-from harvester.oai import Identity, OAIClient, Page
+from harvester.oai import Header, Identity, OAIClient, Page
 from harvester.polite import HostGate, host_of
 from harvester.quarantine import Quarantine
 
@@ -45,6 +45,12 @@ class HarvestOptions:
     quarantine_dir: Path | None = None  # where unreadable pages and records are kept
     polite_delay: float = 0.0  # seconds between the end of one request and the next, per host
     max_parallel_hosts: int = 4  # hosts harvested at the same time by harvest_libraries
+    # "records" (ListRecords) or "identifiers" (ListIdentifiers, then GetRecord for each, for
+    # members whose ListRecords is broken); None: each library's own `harvest_mode`.
+    harvest_mode: str | None = None
+
+
+HARVEST_MODES = ("records", "identifiers")
 
 
 ProgressCallback = Callable[[str, Page, int], None]
@@ -210,7 +216,12 @@ def _harvest_window(
     progress: ProgressCallback | None,
 ) -> tuple[HarvestWindow, bool]:
     """Harvest ``window`` from its token (or its start); return it and whether its list ended."""
-    for page in client.list_records(
+    list_pages = (
+        client.list_identifiers
+        if _harvest_mode(library, options) == "identifiers"
+        else client.list_records
+    )
+    for page in list_pages(
         metadata_prefix=library.metadata_prefix,
         from_=window.from_,
         until=window.until,
@@ -218,6 +229,8 @@ def _harvest_window(
         resumption_token=window.resumption_token,
         max_requests=options.max_requests,
     ):
+        if list_pages == client.list_identifiers:
+            page = _fetch_records(client, library, page)
         records = _map_page(library, page, quarantine, tally)
         result = store.upsert_page(records)
         tally.pages += 1
@@ -249,6 +262,38 @@ def _harvest_window(
         elif page.resumption_token:
             store.save_harvest_window(window)
     return window, True
+
+
+def _harvest_mode(library: Library, options: HarvestOptions) -> str:
+    mode = options.harvest_mode or library.harvest_mode
+    if mode not in HARVEST_MODES:
+        raise ValueError(
+            f"library {library.code!r}: harvest_mode must be one of {HARVEST_MODES}, got {mode!r}"
+        )
+    return str(mode)
+
+
+def _fetch_records(client: OAIClient, library: Library, page: Page) -> Page:
+    """Fill a ListIdentifiers page with each live record's metadata, one GetRecord each.
+
+    A record the server no longer knows (idDoesNotExist) is skipped and reported; any other
+    failure fails the page, which is asked for again from the saved token next run.
+    """
+    records: list[tuple[Header, etree._Element | None]] = []
+    skipped = list(page.skipped)
+    for header, _ in page.records:
+        if header.deleted:
+            records.append((header, None))
+            continue
+        try:
+            records.append(
+                client.get_record(header.oai_id, metadata_prefix=library.metadata_prefix)
+            )
+        except OAIResponseError as exc:
+            if exc.oai_code != "idDoesNotExist":
+                raise
+            skipped.append(f"{exc}; listed by ListIdentifiers but gone, skipped")
+    return replace(page, records=tuple(records), skipped=tuple(skipped))
 
 
 def _map_page(library: Library, page: Page, quarantine: Quarantine, tally: _Tally) -> list[Record]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from lxml import etree
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
@@ -25,3 +27,25 @@ PARSER = etree.XMLParser(
 def parse_xml(data: bytes) -> etree._Element:
     """Parse untrusted XML bytes; raises lxml.etree.XMLSyntaxError when not well-formed."""
     return etree.fromstring(data, parser=PARSER)
+
+
+def metadata_bytes(element: etree._Element) -> bytes:
+    """Serialize a record's metadata element as the member wrote it, without the envelope.
+
+    lxml copies every namespace in scope onto a serialized subelement, so the OAI envelope's
+    own declarations (``xmlns="…/OAI/2.0/"``, ``xmlns:xsi``) would end up in the kept XML. Those
+    inherited from the envelope are dropped when unused; the element's own are all kept, since
+    a prefix may be used only inside attribute values (``xsi:type="dcterms:W3CDTF"``).
+    """
+    parent = element.getparent()
+    inherited = parent.nsmap if parent is not None else {}
+    own = [
+        prefix
+        for node in element.iter()
+        if isinstance(node.tag, str)
+        for prefix, uri in node.nsmap.items()
+        if prefix is not None and inherited.get(prefix) != uri
+    ]
+    detached = copy.deepcopy(element)
+    etree.cleanup_namespaces(detached, keep_ns_prefixes=own)
+    return etree.tostring(detached, encoding="UTF-8")

@@ -77,6 +77,8 @@ enabled = false
         f'index_dir = "{tmp_path / "index"}"\n'
         f'registry_path = "{registry}"\n'
         f'quarantine_dir = "{tmp_path / "quarantine"}"\n'
+        f'run_lock_path = "{tmp_path / "unioncat.lock"}"\n'
+        f'alert_state_path = "{tmp_path / "alerts.json"}"\n'
         "harvest_timeout = 2\nharvest_max_retries = 0\nharvest_polite_delay = 0\n"
     )
     return settings
@@ -170,3 +172,48 @@ def test_sweep_marks_unlisted_records_deleted(config: Path, tmp_path: Path) -> N
     assert "2 marked deleted — ok" in output
     with Store.open(tmp_path / "catalog.sqlite") as store:
         assert store.get("sweep", "oai:sweep:4").record.deleted
+
+
+def test_operations_commands_have_help() -> None:
+    assert {"run", "schedule", "backup", "restore"} <= set(main.commands)
+    for name in ("run", "schedule", "backup", "restore"):
+        result = CliRunner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0 and main.commands[name].help, result.output
+
+
+def test_status_json_has_monitoring_keys(config: Path) -> None:
+    run(config, "harvest", "good", "broken")
+    run(config, "harvest", "broken")
+
+    code, output = run(config, "status", "--json")
+
+    assert code == 1  # good's last harvest went well, broken's did not
+    document = json.loads(output[: output.rindex("}") + 1])
+    rows = {row["code"]: row for row in document["libraries"]}
+    assert rows["broken"]["consecutive_failures"] == 2
+    assert rows["broken"]["last_success"] is None and rows["broken"]["last_failure"]
+    assert rows["good"]["consecutive_failures"] == 0 and rows["good"]["last_success"]
+    assert rows["good"]["next_run"] == document["next_run"]
+    assert document["next_run"].endswith("+07:00")
+    assert document["schedule"] == {"cron": "30 1 * * *", "timezone": "Asia/Ho_Chi_Minh"}
+
+
+def test_log_format_json_writes_json_lines(config: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "--config", str(config), "--log-format", "json", "index"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert any(line["message"].startswith("index:") for line in lines)
+    assert {"time", "level", "logger", "message", "pid"} <= set(lines[0])

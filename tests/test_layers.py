@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,14 @@ def test_import_contracts_hold() -> None:
 
 
 def test_nothing_imports_the_cli() -> None:
+    # Imports, read from the syntax tree: running `unioncat` as a subprocess (the dashboard's
+    # "harvest now") is allowed, importing it is not.
     for path in ROOT.glob("*/**/*.py"):
-        if ".venv" in path.parts or "tests" in path.parts:
+        if {".venv", "tests", "build"} & set(path.parts):
             continue
-        text = path.read_text(encoding="utf-8")
-        assert "import cli" not in text and "from cli " not in text, path
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                assert all(alias.name.split(".")[0] != "cli" for alias in node.names), path
+            elif isinstance(node, ast.ImportFrom):
+                assert (node.module or "").split(".")[0] != "cli" or node.level, path

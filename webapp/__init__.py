@@ -19,6 +19,7 @@ from catalog.store import Store
 from config.registry import load_registry
 from config.settings import Settings, load_settings
 from index.search import SearchIndex
+from webapp import auth
 from webapp.i18n import LANGUAGES, current_language, translate
 from webapp.provider import KIND_NAMES_VI, Provider, ProviderConfig
 from webapp.services import Services, services
@@ -35,6 +36,7 @@ def create_app(
         libraries = load_registry(settings.registry_path)
     app = Flask(__name__)
     app.config["SECRET_KEY"] = _secret(settings)
+    auth.init_app(app, settings)  # session cookie flags, the dashboard's administrator
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     service = Services(
         settings=settings,
@@ -52,9 +54,9 @@ def create_app(
     )
     app.extensions["unioncat_provider"] = lambda: Provider(service.store(), provider_config)
 
-    from webapp.views import api, oai, records, search
+    from webapp.views import admin, api, oai, records, search
 
-    for blueprint in (search.bp, records.bp, api.bp, oai.bp):
+    for blueprint in (search.bp, records.bp, api.bp, oai.bp, admin.bp):
         app.register_blueprint(blueprint)
     _add_template_helpers(app)
     app.register_error_handler(UnionCatalogError, _render_error)

@@ -94,7 +94,107 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind_audio": {"vi": "Ghi âm", "en": "Audio"},
     "kind_video": {"vi": "Phim, video", "en": "Video"},
     "kind_article": {"vi": "Bài viết", "en": "Article"},
-    "kind_other": {"vi": "Khác", "en": "Other"},
+    # The librarians' dashboard (/admin)
+    "admin_link": {"vi": "Quản trị", "en": "Librarians"},
+    "admin_title": {"vi": "Bảng điều khiển thu thập", "en": "Harvest dashboard"},
+    "admin_disabled": {
+        "vi": "Bảng điều khiển đang tắt: đặt biến môi trường UNIONCAT_ADMIN_PASSWORD_HASH "
+        "(xem README) rồi khởi động lại máy chủ.",
+        "en": "The dashboard is off: set the UNIONCAT_ADMIN_PASSWORD_HASH environment variable "
+        "(see the README) and restart the server.",
+    },
+    "admin_login_title": {"vi": "Đăng nhập quản trị", "en": "Librarians' sign-in"},
+    "admin_username": {"vi": "Tên đăng nhập", "en": "User name"},
+    "admin_password": {"vi": "Mật khẩu", "en": "Password"},
+    "admin_login_button": {"vi": "Đăng nhập", "en": "Sign in"},
+    "admin_logout": {"vi": "Đăng xuất", "en": "Sign out"},
+    "admin_signed_in_as": {"vi": "Đang đăng nhập: {name}", "en": "Signed in as {name}"},
+    "admin_login_failed": {
+        "vi": "Sai tên đăng nhập hoặc mật khẩu.",
+        "en": "Wrong user name or password.",
+    },
+    "admin_login_throttled": {
+        "vi": "Đăng nhập sai quá nhiều lần. Xin thử lại sau {minutes} phút.",
+        "en": "Too many failed sign-ins. Try again in {minutes} minutes.",
+    },
+    "admin_member": {"vi": "Thư viện thành viên", "en": "Member"},
+    "admin_records": {"vi": "Biểu ghi (còn / đã xóa)", "en": "Records (live / deleted)"},
+    "admin_last_harvest": {"vi": "Lần thu thập gần nhất", "en": "Last harvest"},
+    "admin_outcome": {"vi": "Kết quả", "en": "Outcome"},
+    "admin_ok": {"vi": "Thành công", "en": "OK"},
+    "admin_failed": {"vi": "Thất bại", "en": "Failed"},
+    "admin_never": {"vi": "Chưa thu thập", "en": "Never harvested"},
+    "admin_counts": {
+        "vi": "Mới/sửa · xóa · bỏ qua · cách ly",
+        "en": "Stored · deleted · skipped · quarantined",
+    },
+    "admin_duration": {"vi": "trong {duration}", "en": "took {duration}"},
+    "admin_errors": {"vi": "Chi tiết lỗi ({n})", "en": "Error details ({n})"},
+    "admin_more_errors": {"vi": "… và {n} lỗi khác", "en": "… and {n} more"},
+    "admin_quarantine": {"vi": "Cách ly", "en": "Quarantine"},
+    "admin_quarantine_files": {"vi": "{n} tệp", "en": "{n} files"},
+    "admin_quarantine_files_one": {"vi": "{n} tệp", "en": "{n} file"},
+    "admin_harvest_now": {"vi": "Thu thập ngay", "en": "Harvest now"},
+    "admin_harvest_started": {
+        "vi": "Đã bắt đầu thu thập {library}.",
+        "en": "The harvest of {library} has started.",
+    },
+    "admin_harvest_running": {
+        "vi": "{library} đang được thu thập; xin chờ lần này xong.",
+        "en": "{library} is being harvested already; wait until it ends.",
+    },
+    "admin_harvest_not_started": {
+        "vi": "Không khởi động được việc thu thập {library}: {error}",
+        "en": "The harvest of {library} could not start: {error}",
+    },
+    "admin_state_running": {"vi": "Đang thu thập…", "en": "Harvesting…"},
+    "admin_state_succeeded": {"vi": "Đã xong", "en": "Finished"},
+    "admin_state_failed": {"vi": "Kết thúc với lỗi", "en": "Ended with errors"},
+    "admin_so_far": {"vi": "{n} biểu ghi đến giờ", "en": "{n} records so far"},
+    "admin_started_at": {"vi": "bắt đầu lúc {when}", "en": "started {when}"},
+    "admin_no_endpoint": {"vi": "chưa có địa chỉ OAI-PMH", "en": "no OAI-PMH endpoint"},
+    "admin_in_flight": {
+        "vi": "Một lần thu thập đang chạy hoặc đã bị ngắt (lưu lúc {when}); lần sau sẽ tiếp tục.",
+        "en": "A harvest is running or was interrupted (saved {when}); the next one resumes it.",
+    },
+    "admin_reload_note": {
+        "vi": "Tải lại trang để xem tiến độ mới nhất.",
+        "en": "Reload the page to see the latest progress.",
+    },
+    "admin_chart_records": {"vi": "Số biểu ghi theo thư viện", "en": "Records per member"},
+    "admin_chart_history": {"vi": "Lịch sử thu thập", "en": "Harvest history"},
+    "admin_chart_history_note": {
+        "vi": "Mỗi cột là một lần thu thập; chiều cao: số biểu ghi mới, sửa hoặc xóa; "
+        "màu đỏ: thất bại.",
+        "en": "Each bar is one harvest; height: records stored or deleted; red: failed.",
+    },
+    "admin_live": {"vi": "còn", "en": "live"},
+    "admin_deleted": {"vi": "đã xóa", "en": "deleted"},
+    "admin_no_runs": {"vi": "Chưa có lần thu thập nào.", "en": "No harvests yet."},
+    "admin_quarantine_title": {
+        "vi": "Tệp bị cách ly của {library}",
+        "en": "Quarantine of {library}",
+    },
+    "admin_quarantine_empty": {
+        "vi": "Không có tệp nào bị cách ly.",
+        "en": "Nothing is quarantined.",
+    },
+    "admin_file": {"vi": "Tệp", "en": "File"},
+    "admin_size": {"vi": "Kích thước (byte)", "en": "Size (bytes)"},
+    "admin_saved_at": {"vi": "Lưu lúc", "en": "Saved at"},
+    "admin_reason": {"vi": "Lý do", "en": "Reason"},
+    "admin_request": {"vi": "Yêu cầu", "en": "Request"},
+    "admin_download": {"vi": "Tải về (nguyên bản)", "en": "Download (raw bytes)"},
+    "admin_truncated": {
+        "vi": "Chỉ hiện {shown} byte đầu trên tổng {size} byte; tải về để xem đủ.",
+        "en": "Showing the first {shown} of {size} bytes; download the file for all of it.",
+    },
+    "admin_raw_note": {
+        "vi": "Nội dung gốc, hiện dưới dạng văn bản {encoding}, không bao giờ hiển thị như HTML.",
+        "en": "The raw bytes, shown as {encoding} text, never rendered as HTML.",
+    },
+    "admin_back": {"vi": "Quay lại bảng điều khiển", "en": "Back to the dashboard"},
+    "admin_progress": {"vi": "Tiến độ", "en": "Progress"},
 }
 
 

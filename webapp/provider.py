@@ -1,6 +1,7 @@
 """An OAI-PMH 2.0 data provider over a catalog Store: verbs, arguments, errors, tokens.
 
-Serves the union (identifiers ``oai:NAMESPACE:library:oai_id``, sets by library and type) or,
+Serves the union (identifiers ``oai:NAMESPACE:library:oai_id``; sets by library, type and
+province of today, ``province:cantho``) or,
 for the demo, one member (its own identifiers, datestamps and metadata as received). List
 responses stream record by record; the XML itself is built in `webapp.oai_xml`.
 """
@@ -18,6 +19,7 @@ from lxml import etree
 
 from catalog.errors import RecordNotFoundError
 from catalog.models import KINDS, Record, StoredRecord
+from catalog.normalize import fold
 from catalog.store import Store
 from webapp import oai_xml
 from webapp.oai_xml import Envelope
@@ -47,6 +49,7 @@ _SYNTAX = {
 _SET_NAMES = {
     "library": ("Thư viện thành viên", "Member library"),
     "type": ("Loại tài liệu", "Type of resource"),
+    "province": ("Tỉnh, thành phố", "Province or city"),
 }
 KIND_NAMES_VI = {
     "book": "Sách", "map": "Bản đồ", "photograph": "Ảnh", "newspaper": "Báo, tạp chí",
@@ -203,6 +206,8 @@ class Provider:
             oai_xml.oai_set(node, f"library:{code}", names.get(code, code))
         for kind in self.store.distinct("kind"):
             oai_xml.oai_set(node, f"type:{kind}", KIND_NAMES_VI.get(kind, kind))
+        for province in self.store.distinct_provinces():
+            oai_xml.oai_set(node, province_spec(province), province)
 
     def _get_record(
         self, envelope: Envelope, params: dict[str, str], base_url: str, now: datetime
@@ -234,12 +239,13 @@ class Provider:
                 "total": None,
             }
         from_, until = _window(state["from"], state["until"])
-        library, kind = self._set_filter(state["set"])
+        if "where" not in state:
+            # Resolved once per list and carried in the token: a province slug needs a query.
+            state["where"] = self._set_filter(state["set"])
         selection: dict[str, Any] = {
             "from_": from_,
             "until": until,
-            "library": library,
-            "kind": kind,
+            **state["where"],
             "source_formats": _MARC_SOURCES if state["prefix"] == "marc21" else None,
         }
         requested = min(_CHUNK, self.config.page_size + 1)
@@ -300,18 +306,25 @@ class Provider:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _set_filter(self, spec: str | None) -> tuple[str | None, str | None]:
+    def _set_filter(self, spec: str | None) -> dict[str, str | None]:
+        """Return the Store.select filters of set ``spec``."""
         if spec is None:
-            return None, None
+            return {}
         if not self.config.namespace:
             raise OAIError("noSetHierarchy", "this repository does not support sets")
         group, _, value = spec.partition(":")
         if group == "library" and value:
-            return value, None
+            return {"library": value}
         if group == "type" and value in KINDS:
-            return None, value
-        if group in _SET_NAMES and not value:
-            return None, None  # a parent set holds every record
+            return {"kind": value}
+        if group == "province":
+            if not value:
+                return {"province": ""}  # every record that names a province
+            for province in self.store.distinct_provinces():
+                if province_spec(province) == spec:
+                    return {"province": province}
+        elif group in _SET_NAMES and not value:
+            return {}  # a parent set holds every record
         raise OAIError("badArgument", f"no set {spec!r}; see ListSets")
 
     def identifier(self, record: Record) -> str:
@@ -337,7 +350,11 @@ class Provider:
     def _item(self, stored: StoredRecord, prefix: str, *, with_metadata: bool) -> etree._Element:
         """Build a <record> (ListRecords, GetRecord) or a bare <header> (ListIdentifiers)."""
         record = stored.record
-        specs = (f"library:{record.library}", f"type:{record.kind}")
+        specs = (
+            f"library:{record.library}",
+            f"type:{record.kind}",
+            *(province_spec(province) for province in record.provinces_today),
+        )
         head = oai_xml.header(
             self.identifier(record),
             stored.stored_at,
@@ -356,6 +373,11 @@ class Provider:
         if native and record.raw_xml and (prefix == "marc21" or not self.config.namespace):
             return oai_xml.parse_metadata(record.raw_xml)
         return oai_xml.dublin_core(record)
+
+
+def province_spec(province: str) -> str:
+    """Return the setSpec of a province of today: "Cần Thơ" → "province:cantho"."""
+    return "province:" + re.sub(r"[^a-z0-9]", "", fold(province))
 
 
 def _prefix(prefix: str) -> str:

@@ -38,6 +38,7 @@ code = "Bad Code"
 name_en = "No Vietnamese name"
 province = "Cà Mau"
 metadata_prefix = "mods"
+harvest_mode = "fast"
 colour = "blue"
 
 [[library]]
@@ -60,6 +61,7 @@ enabled = true
     assert "library 'Bad Code': code must be" in message
     assert "metadata_prefix must be one of oai_dc, marc21, marcxml" in message
     assert "unknown field 'colour'" in message
+    assert "harvest_mode must be 'records' or 'identifiers', got 'fast'" in message
     assert "enabled is true but there is no endpoint" in message
     assert all(str(path) in problem for problem in problems)
     assert len(problems) >= 6

@@ -4,16 +4,14 @@ The union app serves the demo's 710 seeded sample records (mapped with the harve
 mapping, tombstones included) over real HTTP on 127.0.0.1, with a page size small enough
 that every walk follows resumption tokens. sickle 0.7, oaipmh-scythe and the `oaipmh`
 package's client each walk ListRecords and ListIdentifiers, all records and every set, and
-must get exactly the identifiers the Store holds.
+must get exactly the identifiers the Store holds. Province sets (``province:cantho``, one per
+province of today) are walked too.
 """
 
 from __future__ import annotations
 
-import threading
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
@@ -22,90 +20,12 @@ from oaipmh.client import Client as OaipmhClient
 from oaipmh.metadata import MetadataReader, MetadataRegistry, oai_dc_reader
 from oaipmh_scythe import Scythe
 from sickle import Sickle
-from werkzeug.serving import make_server
 
-from catalog.models import Library, Record
-from catalog.store import Store
-from config.settings import Settings
-from demo.sample_data import generate_libraries
-from harvester.mapping import map_record
-from harvester.xml import parse_xml
 from tests.conformance.oai_schema import assert_valid
-from webapp import create_app
+from tests.conformance.union import PAGE_SIZE, Union
 
-PAGE_SIZE = 37  # odd, so that pages never line up with set or store boundaries
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 OAI = {"o": "http://www.openarchives.org/OAI/2.0/"}
-
-
-@dataclass(frozen=True, slots=True)
-class Union:
-    """The served union: its base URL and what its Store says each list must hold."""
-
-    base_url: str
-    namespace: str
-    expected: dict[tuple[str, str | None], list[str]]  # (prefix, set) -> identifiers
-    deleted: dict[tuple[str, str | None], int]  # (prefix, set) -> tombstones among them
-
-
-def _sample_records() -> list[Record]:
-    records = []
-    for sample in generate_libraries():
-        for item in sample.records:
-            records.append(
-                map_record(
-                    library=sample.code,
-                    oai_id=item.oai_id,
-                    datestamp=item.datestamp,
-                    deleted=item.deleted,
-                    metadata_prefix=sample.metadata_prefix,
-                    element=parse_xml(item.metadata_xml) if item.metadata_xml else None,
-                    set_specs=item.set_specs,
-                )
-            )
-    return records
-
-
-@pytest.fixture(scope="module")
-def union(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Union]:
-    workdir: Path = tmp_path_factory.mktemp("union")
-    settings = replace(
-        Settings(),
-        catalog_path=workdir / "catalog.sqlite",
-        index_dir=workdir / "index",
-        secret_key="conformance",
-        oai_page_size=PAGE_SIZE,
-    )
-    libraries = tuple(
-        Library(code=s.code, name_vi=s.name_vi, name_en=s.name_en, province=s.province)
-        for s in generate_libraries()
-    )
-    namespace = settings.oai_namespace
-    expected: dict[tuple[str, str | None], list[str]] = {}
-    deleted: dict[tuple[str, str | None], int] = {}
-    with Store.open(settings.catalog_path) as store:
-        store.upsert_page(_sample_records())
-        sets: list[tuple[str | None, dict[str, object]]] = [(None, {}), ("library", {})]
-        sets += [("type", {})]
-        sets += [(f"library:{code}", {"library": code}) for code in store.distinct("library")]
-        sets += [(f"type:{kind}", {"kind": kind}) for kind in store.distinct("kind")]
-        for spec, where in sets:
-            for prefix, formats in (("oai_dc", None), ("marc21", ("marc21", "marcxml"))):
-                chosen = store.select(source_formats=formats, **where)  # type: ignore[arg-type]
-                if chosen:
-                    expected[prefix, spec] = [f"oai:{namespace}:{s.record.key}" for s in chosen]
-                    deleted[prefix, spec] = sum(s.record.deleted for s in chosen)
-    assert len(expected["oai_dc", None]) == 710 and deleted["oai_dc", None] == 20
-
-    app = create_app(settings, libraries=libraries)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Union(f"http://127.0.0.1:{server.server_port}/oai", namespace, expected, deleted)
-    server.shutdown()
-    server.server_close()
-    thread.join()
-    app.extensions["unioncat"].search_index.close()
 
 
 # Each walker returns (identifier, deleted) for every item a client yields, in order.
@@ -159,8 +79,8 @@ WALKERS: dict[str, Walk] = {"sickle": walk_sickle, "scythe": walk_scythe, "oaipm
 def test_client_walks_every_list_exactly(union: Union, client: str, verb: str) -> None:
     walk = WALKERS[client]
     for (prefix, spec), identifiers in union.expected.items():
-        if prefix == "marc21" and spec not in (None, "library:travinh"):
-            continue  # marc21 lists are the Trà Vinh ones again; walk them twice, not 12 times
+        if prefix == "marc21" and spec not in (None, "library:travinh", "province:vinhlong"):
+            continue  # marc21 lists are the Trà Vinh ones again; walk a few, not all of them
         items = walk(union.base_url, verb, prefix, spec)
         got = [identifier for identifier, _ in items]
 
@@ -209,3 +129,26 @@ def test_sets_listed_are_the_sets_walked(union: Union) -> None:
 
     assert listed == {spec for _, spec in union.expected if spec}
     assert etree.QName(root).localname == "OAI-PMH"
+
+
+def test_province_sets_are_named_in_vietnamese_and_headers_carry_them(union: Union) -> None:
+    root = assert_valid(_raw(union, {"verb": "ListSets"}, post=False))
+    names = {
+        node.findtext("o:setSpec", namespaces=OAI): node.findtext("o:setName", namespaces=OAI)
+        for node in root.iterfind(".//o:set", OAI)
+    }
+    page = assert_valid(
+        _raw(
+            union,
+            {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "province:cantho"},
+            post=False,
+        )
+    )
+    headers = page.findall(".//o:header", OAI)
+
+    assert names["province:cantho"] == "Cần Thơ" and names["province:dongthap"] == "Đồng Tháp"
+    assert names["province"] == "Tỉnh, thành phố"
+    assert len(headers) == PAGE_SIZE
+    for header in headers:
+        specs = [node.text for node in header.iterfind("o:setSpec", OAI)]
+        assert "province:cantho" in specs and specs[0].startswith("library:")

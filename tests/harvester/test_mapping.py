@@ -50,3 +50,29 @@ def test_places_map_to_the_province_then_and_now() -> None:
 
     assert set(record.provinces) == {"Sóc Trăng", "Đồng Tháp"}
     assert set(record.provinces_today) == {"Cần Thơ", "Đồng Tháp"}
+
+
+def test_kept_metadata_carries_no_namespace_of_the_oai_envelope() -> None:
+    # The record as a page holds it: the envelope declares the OAI and xsi namespaces.
+    page = etree.fromstring(
+        '<record xmlns="http://www.openarchives.org/OAI/2.0/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><metadata>'
+        + DC.format('<dc:date xsi:type="dcterms:W3CDTF" xmlns:dcterms="http://purl.org/dc/terms/">'
+                    "1966</dc:date>")
+        + "</metadata></record>"
+    )  # fmt: skip
+    element = page[0][0]
+    record = map_record(
+        library="cantho",
+        oai_id="oai:test:1",
+        datestamp=datetime(2025, 1, 1, tzinfo=UTC),
+        deleted=False,
+        metadata_prefix="oai_dc",
+        element=element,
+    )
+
+    assert record.raw_xml is not None
+    assert b'OAI/2.0/"' not in record.raw_xml  # the envelope's default namespace is gone
+    # xsi is used, and dcterms is the member's own (used only inside an attribute value).
+    assert b"xmlns:xsi=" in record.raw_xml and b"xmlns:dcterms=" in record.raw_xml
+    assert etree.fromstring(record.raw_xml).findtext("{*}date") == "1966"
