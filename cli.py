@@ -95,16 +95,11 @@ def libraries(context: Context, check: bool) -> None:
         endpoint = library.endpoint or "(no endpoint yet)"
         click.echo(f"{library.code:<10} {state} {library.name_vi} — {endpoint}")
         if check and library.enabled:
-            from harvester.oai import OAIClient
+            from harvester.run import open_client
+            from operations import harvest_options
 
             try:
-                identity = OAIClient(
-                    library,
-                    timeout=settings.harvest_timeout,
-                    max_retries=settings.harvest_max_retries,
-                    max_retry_after=settings.harvest_max_retry_after,
-                    user_agent=_user_agent(settings),
-                ).identify()
+                identity = open_client(library, harvest_options(settings)).identify()
             except HarvestError as exc:
                 failed += 1
                 click.echo(f"           FAILED: {exc}")
@@ -197,10 +192,9 @@ def sweep(context: Context, codes: tuple[str, ...]) -> None:
     listed becomes a tombstone. Deletes nothing when the list is incomplete or empty, or when
     more than sweep_max_share of the member's records would go.
     """
-    from harvester.oai import OAIClient
-    from harvester.run import HarvestOptions
+    from harvester.run import open_client
     from harvester.sweep import sweep_deletions
-    from operations import run_lock
+    from operations import harvest_options, run_lock
 
     settings = context.settings()
     members = {library.code: library for library in context.libraries(settings)}
@@ -210,14 +204,7 @@ def sweep(context: Context, codes: tuple[str, ...]) -> None:
             f"unknown library code(s) {', '.join(unknown)}; see `unioncat libraries`",
             param_hint="CODE",
         )
-    options = HarvestOptions(
-        timeout=settings.harvest_timeout,
-        max_retries=settings.harvest_max_retries,
-        max_retry_after=settings.harvest_max_retry_after,
-        max_requests=settings.harvest_max_requests,
-        user_agent=_user_agent(settings),
-        polite_delay=settings.harvest_polite_delay,
-    )
+    options = harvest_options(settings)
     chosen = [members[code] for code in codes] or [
         m for m in members.values() if m.enabled and m.endpoint
     ]
@@ -229,9 +216,7 @@ def sweep(context: Context, codes: tuple[str, ...]) -> None:
         for library in chosen:
             if not codes:
                 try:
-                    identity = OAIClient(
-                        library, timeout=options.timeout, user_agent=options.user_agent
-                    ).identify()
+                    identity = open_client(library, options).identify()
                 except HarvestError as exc:
                     click.echo(f"{library.code:<10} skipped: {exc}")
                     refused.append(library.code)
@@ -572,10 +557,6 @@ def _serve(
     finally:
         server.close()
     click.echo("Stopped.")
-
-
-def _user_agent(settings: Settings) -> str:
-    return f"MekongUnionCatalog/0.1 (+mailto:{settings.contact_email})"
 
 
 if __name__ == "__main__":

@@ -26,24 +26,28 @@ from webapp import create_member_app
 log = logging.getLogger(__name__)
 
 
+def map_sample(sample: SampleLibrary) -> list[Record]:
+    """Map one sample member's records with the harvester's own mapping, tombstones included."""
+    return [
+        map_record(
+            library=sample.code,
+            oai_id=item.oai_id,
+            datestamp=item.datestamp,
+            deleted=item.deleted,
+            metadata_prefix=sample.metadata_prefix,
+            element=parse_xml(item.metadata_xml) if item.metadata_xml else None,
+            set_specs=item.set_specs,
+        )
+        for item in sample.records
+    ]
+
+
 def load_member_store(sample: SampleLibrary, path: Path) -> Store:
     """Write one sample member's records into a fresh Store at ``path``."""
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
     store = Store.open(path)
-    records: list[Record] = []
-    for item in sample.records:
-        records.append(
-            map_record(
-                library=sample.code,
-                oai_id=item.oai_id,
-                datestamp=item.datestamp,
-                deleted=item.deleted,
-                metadata_prefix=sample.metadata_prefix,
-                element=parse_xml(item.metadata_xml) if item.metadata_xml else None,
-                set_specs=item.set_specs,
-            )
-        )
+    records = map_sample(sample)
     # Deleted records come last so that they are tombstones with a datestamp of their own.
     store.upsert_page(sorted(records, key=lambda r: r.datestamp), member_datestamps=True)
     return store

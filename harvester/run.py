@@ -53,6 +53,25 @@ class HarvestOptions:
 HARVEST_MODES = ("records", "identifiers")
 
 
+def open_client(
+    library: Library,
+    options: HarvestOptions,
+    *,
+    gate: HostGate | None = None,
+    quarantine: Quarantine | None = None,
+) -> OAIClient:
+    """Return an OAI client for ``library`` with the options' timeouts, retries and manners."""
+    return OAIClient(
+        library,
+        timeout=options.timeout,
+        max_retries=options.max_retries,
+        max_retry_after=options.max_retry_after,
+        user_agent=options.user_agent,
+        gate=gate or HostGate(options.polite_delay),
+        quarantine=quarantine,
+    )
+
+
 ProgressCallback = Callable[[str, Page, int], None]
 
 
@@ -85,15 +104,7 @@ def harvest_library(
     tally = _Tally()
     error: str | None = None
     quarantine = Quarantine(options.quarantine_dir, library.code)
-    client = OAIClient(
-        library,
-        timeout=options.timeout,
-        max_retries=options.max_retries,
-        max_retry_after=options.max_retry_after,
-        user_agent=options.user_agent,
-        gate=gate or HostGate(options.polite_delay),
-        quarantine=quarantine,
-    )
+    client = open_client(library, options, gate=gate, quarantine=quarantine)
     try:
         identity = client.identify()
         window = _open_window(library, store, options, identity)

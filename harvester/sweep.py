@@ -19,9 +19,8 @@ from datetime import UTC, datetime
 from catalog.errors import HarvestError
 from catalog.models import Library, Record
 from catalog.store import Store
-from harvester.oai import OAIClient
 from harvester.polite import HostGate
-from harvester.run import HarvestOptions
+from harvester.run import HarvestOptions, open_client
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +55,7 @@ def sweep_deletions(
     Never raises for the member's faults: a failed or unsafe sweep deletes nothing and says
     why in ``refused``.
     """
-    client = OAIClient(
-        library,
-        timeout=options.timeout,
-        max_retries=options.max_retries,
-        max_retry_after=options.max_retry_after,
-        user_agent=options.user_agent,
-        gate=gate or HostGate(options.polite_delay),
-    )
+    client = open_client(library, options, gate=gate)
     live = {
         stored.record.oai_id
         for stored in store.select(library=library.code)

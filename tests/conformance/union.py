@@ -16,9 +16,8 @@ from werkzeug.serving import make_server
 from catalog.models import Library, Record
 from catalog.store import Store
 from config.settings import Settings
+from demo.members import map_sample
 from demo.sample_data import generate_libraries
-from harvester.mapping import map_record
-from harvester.xml import parse_xml
 from webapp import create_app
 from webapp.provider import province_spec
 
@@ -38,21 +37,7 @@ class Union:
 
 def sample_records() -> list[Record]:
     """Map the demo's sample records with the harvester's own mapping, tombstones included."""
-    records = []
-    for sample in generate_libraries():
-        for item in sample.records:
-            records.append(
-                map_record(
-                    library=sample.code,
-                    oai_id=item.oai_id,
-                    datestamp=item.datestamp,
-                    deleted=item.deleted,
-                    metadata_prefix=sample.metadata_prefix,
-                    element=parse_xml(item.metadata_xml) if item.metadata_xml else None,
-                    set_specs=item.set_specs,
-                )
-            )
-    return records
+    return [record for sample in generate_libraries() for record in map_sample(sample)]
 
 
 @contextmanager
