@@ -14,9 +14,10 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 from catalog.models import StoredRecord
+from catalog.normalize import fold
 from index.text import prepare
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 # \w+ on NFC text: under NFD, \w splits words at combining marks ("đồng" → "đo", "ng").
 EXACT = RegexTokenizer(r"\w+") | LowercaseFilter()
@@ -26,6 +27,17 @@ FOLDED = RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
 BIGRAMS = FOLDED | BiWordFilter(sep="_")
 
 _HAS_WORD = re.compile(r"\w")
+_WORDS = re.compile(r"\w+")
+
+# Type-ahead reads the lexicon of one field, no stored fields: each term is a kind letter, the
+# folded words of a value from one of its first words on, a separator and the value as shown
+# ("pca mau\x1fCà Mau"), so a prefix lookup finds "Cà Mau" for "ca m" and "Địa chí Cà Mau"
+# for "ca m" too. A whole-line tokenizer keeps the stock analyzers (the schema is pickled).
+SUGGEST_KINDS = {"title": "t", "subject": "s", "place": "p", "creator": "c"}
+SUGGEST_SEPARATOR = "\x1f"
+_SUGGEST_LINES = RegexTokenizer(r"[^\n]+")
+_SUGGEST_STARTS = 6  # word positions a value can be typed from
+_SUGGEST_DISPLAY = 120  # characters
 
 # "provinces" holds the provinces a record names and those of today (since the 2025 merger),
 # so a search for today's Cần Thơ also finds documents about Sóc Trăng and Hậu Giang.
@@ -59,6 +71,7 @@ def make_schema() -> Schema:
         text_bi=TEXT(analyzer=BIGRAMS, phrase=False),
         title_sort=ID(sortable=True),
         display=STORED(),
+        suggest=TEXT(analyzer=_SUGGEST_LINES, phrase=False),
     )
     for name in TEXT_FIELDS + ("main", "other"):
         schema.add(name, TEXT(analyzer=EXACT, stored=name == "title", phrase=True))
@@ -111,4 +124,26 @@ def to_document(stored: StoredRecord) -> dict[str, object]:
         # whoosh 2.7's BiWordFilter raises UnboundLocalError on a text without any word.
         if _HAS_WORD.search(text):
             document[name] = text
+    values = {
+        "title": (record.title,) if record.title else (),
+        "subject": record.subjects,
+        "place": record.places,
+        "creator": record.creators,
+    }
+    lines = [line for kind, found in values.items() for line in suggest_terms(kind, found)]
+    if lines:
+        document["suggest"] = "\n".join(dict.fromkeys(lines))
     return document
+
+
+def suggest_terms(kind: str, values: tuple[str, ...]) -> list[str]:
+    """Return the type-ahead terms of one kind of value (see SUGGEST_KINDS)."""
+    terms = []
+    for value in values:
+        display = " ".join(prepare(value).split())[:_SUGGEST_DISPLAY].rstrip(" :;,/.")
+        words = _WORDS.findall(fold(display))
+        for start in range(min(len(words), _SUGGEST_STARTS)):
+            terms.append(
+                f"{SUGGEST_KINDS[kind]}{' '.join(words[start:])}{SUGGEST_SEPARATOR}{display}"
+            )
+    return terms

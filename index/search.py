@@ -1,4 +1,4 @@
-"""Search the index: one entry per work, filters, facets, highlights and "did you mean"."""
+"""Search the index: one entry per work, filters, facets, highlights, "did you mean", type-ahead."""
 
 from __future__ import annotations
 
@@ -15,12 +15,18 @@ from whoosh.searching import Hit, Results, Searcher
 
 from catalog.errors import QueryError, SearchIndexError
 from catalog.normalize import fold
+from index import suggest as typing_help
 from index.build import schema_version_of
+from index.cache import FilterSet, GenerationCache
 from index.query import parse_query
-from index.schema import SCHEMA_VERSION
+from index.schema import SCHEMA_VERSION, SUGGEST_KINDS
 
 FACETS = ("library", "kind", "province", "decade")
-_SUGGEST_FIELDS = ("title", "subjects", "places", "creators")
+_FILTER_CACHE = 64  # filter bitsets: about 6 kB each at 50,000 records
+_FACET_CACHE = 512  # facet counts of recent (query, filters)
+_PAGE_CACHE = 256  # whole result pages: a repeated search (back button, paging) costs no scoring
+
+_Facets = dict[str, tuple[tuple[str, int], ...]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,7 +68,10 @@ class SearchIndex:
         self._ix: whoosh_index.Index | None = None
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._accents: tuple[int, dict[str, str]] | None = None
+        self._filters: GenerationCache[FilterSet] = GenerationCache(_FILTER_CACHE)
+        self._counts: GenerationCache[tuple[_Facets, int, int]] = GenerationCache(_FACET_CACHE)
+        self._pages: GenerationCache[SearchResult] = GenerationCache(_PAGE_CACHE)
+        self._accents: GenerationCache[dict[str, str]] = GenerationCache(1)
 
     def _index(self) -> whoosh_index.Index:
         with self._lock:
@@ -120,13 +129,34 @@ class SearchIndex:
             )
         parsed = parse_query(text)
         searcher = self.searcher()
-        facets: dict[str, sorting.FacetType] = {
-            # A record can lie in several provinces: that facet's values overlap.
-            name: sorting.FieldFacet(name, maptype=sorting.Count, allow_overlap=name == "province")
-            for name in FACETS
-        }
-        facets["cluster"] = sorting.FieldFacet("cluster", maptype=sorting.Count)
-        filter_query = _filter_query(filters or {}, years)
+        generation = int(searcher.reader().generation())
+        filters = dict(filters or {})
+        filter_query = _filter_query(filters, years)
+        chosen = sorted((name, tuple(sorted(values))) for name, values in filters.items() if values)
+        filter_key = (tuple(chosen), years)
+        allowed = None
+        if filter_query is not None:
+            allowed = self._filters.get(
+                generation,
+                filter_key,
+                lambda: FilterSet(searcher.docs_for_query(filter_query), searcher.doc_count_all()),
+            )
+        count_key = (repr(parsed.query), filter_key)
+        page_key = (text, count_key, page, per_page)
+        cached = self._pages.peek(generation, page_key)
+        if cached is not None:
+            return cached
+        counted = self._counts.peek(generation, count_key)
+        facets: dict[str, sorting.FacetType] | None = None
+        if counted is None:
+            facets = {
+                # A record can lie in several provinces: that facet's values overlap.
+                name: sorting.FieldFacet(
+                    name, maptype=sorting.Count, allow_overlap=name == "province"
+                )
+                for name in FACETS
+            }
+            facets["cluster"] = sorting.FieldFacet("cluster", maptype=sorting.Count)
         wanted = page * per_page
         # One pass: facets count every matching record (a work held by two libraries counts
         # for both), and the top hits are collapsed to one per work here. Whoosh's own
@@ -136,7 +166,7 @@ class SearchIndex:
             results = searcher.search(
                 parsed.query,
                 limit=limit,
-                filter=filter_query,
+                filter=allowed,
                 groupedby=facets,
                 sortedby=sorting.FieldFacet("title_sort") if parsed.is_empty else None,
             )
@@ -150,48 +180,63 @@ class SearchIndex:
             _hit(hit, highlight=not parsed.is_empty)
             for hit in firsts[(page - 1) * per_page : wanted]
         )
-        counted = results
-        clusters = counted.groups("cluster")
-        total = len(clusters)
-        suggestion = self._suggest(parsed.words) if parsed.words else None
-        return SearchResult(
+        if counted is None:
+            clusters = results.groups("cluster")
+            counted = (
+                {name: _ordered(name, results.groups(name).items()) for name in FACETS},
+                len(clusters),
+                sum(clusters.values()),
+            )
+            self._counts.put(generation, count_key, counted)
+        facet_counts, total, records = counted
+        result = SearchResult(
             query=text,
             total=total,
-            records=sum(clusters.values()),
+            records=records,
             page=page,
             pages=max(1, -(-total // per_page)),
             hits=hits,
-            facets={name: _ordered(name, counted.groups(name).items()) for name in FACETS},
-            suggestion=suggestion if suggestion and fold(suggestion) != suggestion else None,
-            filters=dict(filters or {}),
+            facets=facet_counts,
+            suggestion=self._did_you_mean(parsed.words, found=total > 0),
+            filters=filters,
         )
+        self._pages.put(generation, page_key, result)
+        return result
 
-    def _suggest(self, words: tuple[str, ...]) -> str | None:
-        """Restore diacritics to a query typed without them ("dia chi" → "địa chí")."""
-        if any(fold(word) != word.lower() for word in words):
-            return None  # the reader typed marks: trust them
-        accents = self._accent_map()
-        restored = [accents.get(fold(word), word) for word in words]
-        return " ".join(restored) if restored != list(words) else None
+    def suggest(self, prefix: str, *, field: str | None = None, limit: int = 8) -> tuple[str, ...]:
+        """Complete ``prefix`` (typed with or without marks) to values as the catalog writes them.
 
-    def _accent_map(self) -> dict[str, str]:
-        """Map each folded word to its most frequent accented form in the index."""
+        ``field`` is None (titles, subjects, places and creators), one of those four, or a
+        facet (its values, for typing into a long facet). Raises QueryError for other fields.
+        """
+        if not 1 <= limit <= 50:
+            raise QueryError(f"limit must be 1 to 50, got {limit}")
+        if len(prefix) > 200:
+            raise QueryError(f"the prefix is {len(prefix)} characters long; the limit is 200")
+        reader = self.searcher().reader()
+        if field in FACETS:
+            return typing_help.complete_facet(reader, field, prefix, limit=limit)
+        if field is not None and field not in SUGGEST_KINDS:
+            choices = ", ".join((*SUGGEST_KINDS, *FACETS))
+            raise QueryError(f"cannot suggest {field!r}; fields are {choices}")
+        kinds = (field,) if field else tuple(SUGGEST_KINDS)
+        return typing_help.complete(reader, prefix, kinds=kinds, limit=limit)
+
+    def _did_you_mean(self, words: tuple[str, ...], *, found: bool) -> str | None:
+        """Restore diacritics to a folded query; correct typos only when nothing was found."""
+        if not words:
+            return None
         searcher = self.searcher()
-        generation = id(searcher.reader())
-        if self._accents is None or self._accents[0] != generation:
-            best: dict[str, tuple[int, str]] = {}
-            reader = searcher.reader()
-            for name in _SUGGEST_FIELDS:
-                for term in reader.lexicon(name):
-                    word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-                    folded = fold(word)
-                    if folded == word:
-                        continue
-                    frequency = reader.doc_frequency(name, term)
-                    if frequency > best.get(folded, (0, ""))[0]:
-                        best[folded] = (frequency, word)
-            self._accents = (generation, {key: word for key, (_, word) in best.items()})
-        return self._accents[1]
+        accents = self._accents.get(
+            int(searcher.reader().generation()), "accents",
+            lambda: typing_help.accent_map(searcher.reader()),
+        )  # fmt: skip
+        if not found:
+            corrected = typing_help.correct(searcher, words, accents)
+            if corrected:
+                return corrected
+        restored = typing_help.restore(words, accents)
+        return restored if restored and fold(restored) != restored else None
 
 
 def _first_of_each_work(results: Results) -> list[Hit]:

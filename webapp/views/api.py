@@ -58,6 +58,19 @@ def search() -> Response:
     )
 
 
+@bp.get("/suggest")
+def suggest() -> Response:
+    """Type-ahead: ?q=prefix[&field=title|subject|place|creator|<facet>][&limit=8]."""
+    limit = request.args.get("limit", "8")
+    if not limit.isdigit():
+        raise QueryError(f"limit must be a whole number from 1 to 50, got {limit!r}")
+    field = request.args.get("field") or None
+    values = services().search_index.suggest(
+        request.args.get("q", ""), field=field, limit=int(limit)
+    )
+    return jsonify(ok=True, query=request.args.get("q", ""), field=field, suggestions=list(values))
+
+
 @bp.get("/records/<path:key>")
 def record(key: str) -> Response:
     service = services()
