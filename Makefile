@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test browser bench lint clean
+.PHONY: demo test browser bench lint clean messages
 
 $(BIN)/unioncat: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ bench: $(BIN)/unioncat
 
 lint: $(BIN)/unioncat
 	$(BIN)/lint-imports
+
+# Extract interface text, merge it into each catalogue, compile the .mo files the app reads.
+# A changed English text marks its translation fuzzy: the i18n test fails until someone
+# confirms it.
+messages: $(BIN)/unioncat
+	$(BIN)/pybabel extract -F babel.cfg -o webapp/translations/messages.pot --project="Mekong Union Catalog" --copyright-holder="Mekong Delta Library Union" --no-wrap --sort-by-file --add-comments=Translators: .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile -d webapp/translations --statistics
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -513,6 +513,28 @@ class Store:
             for library, success, failure, streak, error in rows
         }
 
+    # -- feeds (read-only) -----------------------------------------------------------------
+
+    def newest(
+        self,
+        limit: int,
+        *,
+        library: str | None = None,
+        kind: str | None = None,
+        province: str | None = None,
+    ) -> list[StoredRecord]:
+        """Return up to ``limit`` live records, the latest catalog changes first.
+
+        Filters as in ``select``; walks the change sequence's index backwards, so the cost is
+        the rows skipped to find ``limit`` matches, not the size of the catalog.
+        """
+        where, args = self._window(None, None, library, kind, None, province)
+        rows = self._db.execute(
+            f"SELECT {_SELECT} FROM records WHERE deleted = 0{where} ORDER BY seq DESC LIMIT ?",
+            (*args, int(limit)),
+        ).fetchall()
+        return [_stored(row) for row in rows]
+
 
 # Province sets: no column of their own, so the JSON list is searched where it is stored.
 _PROVINCES = "json_each(records.fields, '$.provinces_today')"

@@ -19,8 +19,8 @@ from catalog.store import Store
 from config.registry import load_registry
 from config.settings import Settings, load_settings
 from index.search import SearchIndex
-from webapp import auth
-from webapp.i18n import LANGUAGES, current_language, translate
+from webapp import auth, i18n
+from webapp.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, gettext
 from webapp.provider import KIND_NAMES_VI, Provider, ProviderConfig
 from webapp.services import Services, services
 
@@ -37,6 +37,7 @@ def create_app(
     app = Flask(__name__)
     app.config["SECRET_KEY"] = _secret(settings)
     auth.init_app(app, settings)  # session cookie flags, the dashboard's administrator
+    i18n.init_app(app)  # gettext catalogues; the locale from ?lang=, the cookie, then vi
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     service = Services(
         settings=settings,
@@ -54,9 +55,9 @@ def create_app(
     )
     app.extensions["unioncat_provider"] = lambda: Provider(service.store(), provider_config)
 
-    from webapp.views import admin, api, oai, records, search
+    from webapp.views import admin, api, feed, oai, records, search
 
-    for blueprint in (search.bp, records.bp, api.bp, oai.bp, admin.bp):
+    for blueprint in (search.bp, records.bp, api.bp, oai.bp, admin.bp, feed.bp):
         app.register_blueprint(blueprint)
     _add_template_helpers(app)
     app.register_error_handler(UnionCatalogError, _render_error)
@@ -123,16 +124,15 @@ def _add_template_helpers(app: Flask) -> None:
     def helpers() -> dict[str, object]:
         lang = current_language()
         service = services()
-
-        def kind_name(kind: str) -> str:
-            return translate(f"kind_{kind}") if kind else ""
-
+        other_lang = "en" if lang == "vi" else "vi"
         return {
-            "_": translate,
             "lang": lang,
-            "other_lang": "en" if lang == "vi" else "vi",
+            "other_lang": other_lang,
+            "other_language_name": LANGUAGE_NAMES[other_lang],
             "library_name": lambda code: service.library_name(code, lang),
-            "kind_name": kind_name,
+            "kind_name": lambda kind: i18n.kind_name(kind) if kind else "",
+            "facet_name": i18n.facet_name,
+            "job_state_name": i18n.job_state_name,
             "kind_names_vi": KIND_NAMES_VI,
         }
 
@@ -150,5 +150,10 @@ def _render_error(exc: Exception) -> tuple[Response | str, int]:
         log.error("request %s failed: %s", request.path, exc, exc_info=exc)
     if request.path.startswith("/api/"):
         return jsonify(ok=False, error=message), status
-    key = {400: "bad_request", 404: "not_found"}.get(status, "server_error")
-    return render_template("error.html", status=status, summary=key, detail=message), status
+    if status == 400:
+        summary = gettext("The request is not valid.")
+    elif status == 404:
+        summary = gettext("This page does not exist.")
+    else:
+        summary = gettext("The server failed; please try again later.")
+    return render_template("error.html", status=status, summary=summary, detail=message), status

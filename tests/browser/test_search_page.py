@@ -48,3 +48,65 @@ def test_results_page_through_and_open_a_record(browser: Any, site: str) -> None
     assert "Cần Thơ" in page.locator("h1").inner_text()
     assert page.locator("html").get_attribute("lang") == "vi"
     page.close()
+
+
+def test_type_ahead_suggests_and_arrow_down_enter_searches_the_suggestion(
+    browser: Any, site: str
+) -> None:
+    page = browser.new_page()
+    page.goto(site + "/")
+    box = page.locator("#q")
+    box.press_sequentially("can", delay=50)  # real key presses: input events, as a patron types
+    page.wait_for_selector("#q-suggestions [role=option]")
+
+    options = page.locator("#q-suggestions [role=option]")
+    assert box.get_attribute("role") == "combobox"
+    assert box.get_attribute("aria-expanded") == "true"
+    assert options.count() >= 1
+    assert all("Cần" in text for text in options.all_inner_texts())  # completed with marks
+    first = options.first.inner_text()
+
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "q-suggestion-0"
+    assert options.first.get_attribute("aria-selected") == "true"
+
+    with page.expect_navigation():
+        box.press("Enter")
+    page.wait_for_selector("#result-count")
+
+    assert page.locator("#q").input_value() == first
+    assert "q=" in page.url and page.locator(".hit").count() >= 1
+    page.close()
+
+
+def test_type_ahead_escape_closes_the_list_and_keeps_the_typed_text(
+    browser: Any, site: str
+) -> None:
+    page = browser.new_page()
+    page.goto(site + "/")
+    box = page.locator("#q")
+    box.press_sequentially("dia chi", delay=50)
+    page.wait_for_selector("#q-suggestions [role=option]")
+
+    box.press("Escape")
+
+    assert page.locator("#q-suggestions").is_hidden()
+    assert box.get_attribute("aria-expanded") == "false"
+    assert box.input_value() == "dia chi" and page.url == site + "/"
+    page.close()
+
+
+def test_search_page_in_english_and_its_feed_link(browser: Any, site: str) -> None:
+    page = browser.new_page()
+    page.goto(site + "/?q=can+tho&lang=en")
+    page.wait_for_selector("#result-count")
+
+    assert page.locator("#result-count").inner_text() == "25 results"
+    assert page.locator("html").get_attribute("lang") == "en"
+    feed = page.locator('link[rel=alternate][type="application/atom+xml"]')
+    assert feed.get_attribute("href") == "/feed.atom"
+    page.click("text=New this week")
+    page.wait_for_selector("h1")
+    assert page.locator("h1").inner_text() == "New this week"
+    assert page.locator(".hit").count() == 26
+    page.close()

@@ -35,7 +35,7 @@ from catalog.models import HarvestSummary, Library
 from webapp import auth
 from webapp.admin_charts import history_chart, records_chart
 from webapp.admin_jobs import HarvestJob, HarvestJobs
-from webapp.i18n import current_language, translate
+from webapp.i18n import current_language, gettext, job_state_name, ngettext
 from webapp.services import services
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,13 @@ def _jobs() -> HarvestJobs:
 @bp.before_request
 def _guard() -> None:
     if not auth.admin_auth().is_enabled:
-        abort(404, description=translate("admin_disabled"))
+        abort(
+            404,
+            description=gettext(
+                "The dashboard is off: set the UNIONCAT_ADMIN_PASSWORD_HASH environment variable "
+                "(see the README) and restart the server."
+            ),
+        )
     auth.check_csrf()
 
 
@@ -89,7 +95,11 @@ def login() -> BaseResponse | tuple[str, int, dict[str, str]] | str:
     if wait:
         minutes = max(1, round(wait / 60))
         log.warning("dashboard login refused for %r from %s: too many failures", username, keys[0])
-        message = translate("admin_login_throttled", minutes=minutes)
+        message = ngettext(
+            "Too many failed sign-ins. Try again in %(num)d minute.",
+            "Too many failed sign-ins. Try again in %(num)d minutes.",
+            minutes,
+        )
         page = render_template(
             "admin/login.html", next_url=next_url, message=message, username=username
         )
@@ -97,7 +107,7 @@ def login() -> BaseResponse | tuple[str, int, dict[str, str]] | str:
     if not credentials.check(username, password):
         credentials.throttle.fail(*keys)
         log.warning("dashboard login failed for %r from %s", username, request.remote_addr)
-        message = translate("admin_login_failed")
+        message = gettext("Wrong user name or password.")
         page = render_template(
             "admin/login.html", next_url=next_url, message=message, username=username
         )
@@ -196,13 +206,25 @@ def harvest_now(code: str) -> BaseResponse:
         job, started = _jobs().start(code)
     except OSError as exc:
         log.error("[%s] dashboard harvest could not start: %s", code, exc)
-        flash(translate("admin_harvest_not_started", library=name, error=str(exc)), "error")
+        flash(
+            gettext(
+                "The harvest of %(library)s could not start: %(error)s",
+                library=name,
+                error=str(exc),
+            ),
+            "error",
+        )
     else:
         if started:
             log.info("[%s] harvest started from the dashboard, output in %s", code, job.log_path)
-            flash(translate("admin_harvest_started", library=name), "info")
+            flash(gettext("The harvest of %(library)s has started.", library=name), "info")
         else:
-            flash(translate("admin_harvest_running", library=name), "error")
+            flash(
+                gettext(
+                    "%(library)s is being harvested already; wait until it ends.", library=name
+                ),
+                "error",
+            )
     return redirect(url_for("admin.dashboard") + f"#member-{code}", 303)
 
 
@@ -219,13 +241,17 @@ def progress() -> Response:
             {
                 "library": code,
                 "state": job.state,
-                "state_text": translate(f"admin_state_{job.state}"),
+                "state_text": job_state_name(job.state),
                 "started_at": job.started_at.isoformat(),
                 "finished_at": job.finished_at.isoformat() if job.finished_at else None,
                 "exit_code": job.exit_code,
                 "records_so_far": so_far[0] if so_far else None,
                 "list_size": so_far[1] if so_far else None,
-                "records_so_far_text": translate("admin_so_far", n=so_far[0]) if so_far else "",
+                "records_so_far_text": (
+                    ngettext("%(num)d record so far", "%(num)d records so far", so_far[0])
+                    if so_far
+                    else ""
+                ),
                 "live": live,
                 "deleted": deleted,
                 "output": job.tail(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask.wrappers import Response
 
 from catalog.errors import QueryError
@@ -105,6 +105,12 @@ def libraries() -> Response:
             for library in service.libraries.values()
         ],
     )
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """Serve the OpenAPI 3.1 description of this API (``webapp/static/openapi.json``)."""
+    return current_app.send_static_file("openapi.json")
 
 
 def record_json(record: Record) -> dict[str, Any]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
 from catalog.models import Library
 from index.search import FACETS
-from webapp.i18n import current_language, translate
+from webapp.i18n import current_language, kind_name, year_bound_name
 from webapp.services import Services, services
 from webapp.views.params import SearchArgs, read_search_args
 
@@ -35,6 +36,7 @@ def search_page() -> str:
         holdings=holdings,
         chips=_chips(args, service),
         first_number=(result.page - 1) * service.settings.results_per_page + 1,
+        feed_url=_feed_url(args),
     )
 
 
@@ -83,15 +85,29 @@ def _chips(args: SearchArgs, service: Services) -> list[Chip]:
             if name == "library":
                 label = service.library_name(value, lang)
             elif name == "kind":
-                label = translate(f"kind_{value}")
+                label = kind_name(value)
             else:
                 label = value
             chips.append(Chip(label=label, url=_search_url(rest)))
     for bound, year in (("from_year", args.years[0]), ("to_year", args.years[1])):
         if year is not None:
             rest = {k: v for k, v in _state(args).items() if k != bound}
-            chips.append(Chip(label=f"{translate(bound)} {year}", url=_search_url(rest)))
+            chips.append(Chip(label=f"{year_bound_name(bound)} {year}", url=_search_url(rest)))
     return chips
+
+
+def _feed_url(args: SearchArgs) -> str:
+    """Return the URL of the Atom feed filtered like the search.
+
+    The feed takes one value per filter, so a filter with several values is left out: the feed
+    is then wider than the search rather than silently narrower.
+    """
+    feed_filters: dict[str, Any] = {
+        name: values[0]
+        for name, values in args.filters.items()
+        if name in ("library", "kind", "province") and len(values) == 1
+    }
+    return url_for("feed.atom_feed", **feed_filters)
 
 
 def _search_url(state: dict[str, list[str]]) -> str:
