@@ -107,7 +107,11 @@ class HarvestSummary:
     skipped: int = 0  # records that could not be mapped
     error: str | None = None
     errors: tuple[str, ...] = field(default=())
+    # Ended early on request (SIGTERM, the scheduler shutting down) after a committed page; the
+    # window stays in flight and the next run resumes it. Not a failure: ``ok`` stays true.
+    stopped: bool = False
 
     @property
     def ok(self) -> bool:
+        """True unless the harvest failed; a stopped harvest is ok (see ``stopped``)."""
         return self.error is None

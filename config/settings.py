@@ -36,6 +36,9 @@ class Settings:
     harvest_max_requests: int = _setting(
         10000, "Most OAI-PMH requests to one library in one run (guards endless token loops)"
     )
+    harvest_max_empty_pages: int = _setting(
+        5, "Pages in a row with a resumption token but no records before a list is ended"
+    )
     harvest_polite_delay: float = _setting(
         0.5, "Seconds between the end of one request to a member's host and the next"
     )

@@ -3,8 +3,9 @@
 Imports `catalog` and `config` only; never `index` or `webapp`. Owns sickle and requests.
 """
 
+from harvester.hosts import harvest_libraries
 from harvester.oai import Identity, OAIClient
-from harvester.run import HarvestOptions, harvest_libraries, harvest_library
+from harvester.run import HarvestOptions, harvest_library
 from harvester.sweep import SweepSummary, sweep_deletions
 
 __all__ = [

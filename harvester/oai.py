@@ -35,7 +35,7 @@ _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Transient network faults: a timeout, a refused or reset connection, a body cut off mid-way.
 _TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 
-StopReason = Literal["same_token", "request_cap"]
+StopReason = Literal["same_token", "empty_pages", "request_cap"]
 _NS = {"oai": OAI_NS}
 
 
@@ -62,7 +62,8 @@ class Page:
     repairs: tuple[str, ...] = ()  # what harvester.repair changed to make the page parse
     url: str = ""  # the request URL, for quarantine files and logs
     # Why the list was cut short although the server offered a next page: the same token came
-    # back twice, or max_requests was reached (then resumption_token is where to go on).
+    # back twice, max_empty_pages pages in a row had a token but no records, or max_requests
+    # was reached (then resumption_token is where to go on).
     stop_reason: StopReason | None = None
 
 
@@ -126,6 +127,10 @@ class _Sickle(Sickle):  # type: ignore[misc]
                 log.warning("[%s] %s: %s, retrying in %.1f s", self.library, request, what, wait)
                 self.sleep(wait)
                 continue
+            except requests.TooManyRedirects as exc:
+                raise EndpointError(
+                    self.library, _redirect_loop(request, self.endpoint, exc)
+                ) from exc
             except requests.RequestException as exc:
                 raise EndpointError(self.library, f"{request}: {exc}") from exc
             if (response.status_code in _RETRY_STATUSES or not response.content) and not last:
@@ -216,16 +221,26 @@ class OAIClient:
         set_spec: str | None = None,
         resumption_token: str | None = None,
         max_requests: int = 10000,
+        max_empty_pages: int = 5,
     ) -> Iterator[Page]:
         """Yield ListRecords pages, following resumption tokens.
 
         With ``resumption_token`` the list is resumed there (a window saved by an earlier run)
         and the other arguments are not sent. noRecordsMatch yields nothing. The last page
-        says in ``stop_reason`` when a guard cut the list short. Raises EndpointError or
-        OAIResponseError (``oai_code="badResumptionToken"`` for a rejected or expired token).
+        says in ``stop_reason`` when a guard cut the list short: the same token twice,
+        ``max_empty_pages`` pages in a row with a token but no records, or ``max_requests``.
+        Raises EndpointError or OAIResponseError (``oai_code="badResumptionToken"`` for a
+        rejected or expired token).
         """
         return self._pages(
-            "ListRecords", metadata_prefix, from_, until, set_spec, resumption_token, max_requests
+            "ListRecords",
+            metadata_prefix,
+            from_,
+            until,
+            set_spec,
+            resumption_token,
+            max_requests,
+            max_empty_pages,
         )
 
     def list_identifiers(
@@ -237,6 +252,7 @@ class OAIClient:
         set_spec: str | None = None,
         resumption_token: str | None = None,
         max_requests: int = 10000,
+        max_empty_pages: int = 5,
     ) -> Iterator[Page]:
         """Yield ListIdentifiers pages (headers only: each record's element is None).
 
@@ -250,6 +266,7 @@ class OAIClient:
             set_spec,
             resumption_token,
             max_requests,
+            max_empty_pages,
         )
 
     def get_record(
@@ -282,6 +299,7 @@ class OAIClient:
         set_spec: str | None,
         resumption_token: str | None,
         max_requests: int,
+        max_empty_pages: int,
     ) -> Iterator[Page]:
         params = {"verb": verb, "metadataPrefix": metadata_prefix}
         if from_:
@@ -294,6 +312,7 @@ class OAIClient:
         if resumption_token:
             params = {"verb": verb, "resumptionToken": resumption_token}
         seen_tokens: set[str] = set()
+        empty_in_a_row = 0
         item_tag = f"{{{OAI_NS}}}{'record' if verb == 'ListRecords' else 'header'}"
         for number in range(1, max_requests + 1):
             request = f"{verb} page {number}{resumed}"
@@ -314,6 +333,7 @@ class OAIClient:
             token_node = node.find("oai:resumptionToken", _NS)
             token = (token_node.text or "").strip() if token_node is not None else ""
             size = token_node.get("completeListSize") if token_node is not None else None
+            empty_in_a_row = 0 if items else empty_in_a_row + 1
             stop: StopReason | None = None
             if token and token in seen_tokens:
                 log.warning(
@@ -323,6 +343,15 @@ class OAIClient:
                     token,
                 )
                 stop = "same_token"
+            elif token and max_empty_pages > 0 and empty_in_a_row >= max_empty_pages:
+                log.warning(
+                    "[%s] %s: %d pages in a row had a resumption token but no records "
+                    "(max_empty_pages); ending the list, the next window starts after it",
+                    self.library.code,
+                    request,
+                    empty_in_a_row,
+                )
+                stop = "empty_pages"
             elif token and number == max_requests:
                 log.warning(
                     "[%s] %s: stopped after %d requests (harvest_max_requests); the next run "
@@ -385,16 +414,18 @@ class OAIClient:
                 request=request,
                 url=http.url or self._url(params),
                 status=http.status_code,
-                reason=f"not well-formed XML: {exc}",
+                reason="; ".join((f"not well-formed XML: {exc}", *repaired.doubts)),
             )
             where = (
                 f"its raw bytes are kept in {kept}"
                 if kept
                 else "set a quarantine folder to keep its bytes"
             )
+            doubts = "".join(f"; {doubt}" for doubt in repaired.doubts)
             raise self._error(
                 f"{request}: the response is not well-formed XML even after safe repairs "
-                f"({exc}); nothing of the page was stored, {where}, the next run asks again"
+                f"({exc}){doubts}; nothing of the page was stored, {where}, the next run asks "
+                "again"
             ) from exc
         if root.tag != f"{{{OAI_NS}}}OAI-PMH":
             raise self._error(
@@ -425,6 +456,17 @@ class OAIClient:
 
     def _error(self, message: str, *, oai_code: str | None = None) -> OAIResponseError:
         return OAIResponseError(self.library.code, message, oai_code=oai_code)
+
+
+def _redirect_loop(request: str, endpoint: str, exc: requests.TooManyRedirects) -> str:
+    """Describe a redirect loop: where it started, where it was when requests gave up."""
+    last = exc.response.url if exc.response is not None else None
+    where = f" (the last redirect pointed to {last})" if last and last != endpoint else ""
+    return (
+        f"{request}: {endpoint} redirects in a loop ({exc}){where}; the member's OAI-PMH "
+        "server or its proxy is misconfigured (often http/https or a login redirect), check "
+        "the endpoint URL in the registry with the member"
+    )
 
 
 def _describe(params: dict[str, str]) -> str:

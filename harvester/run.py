@@ -4,18 +4,25 @@ A run harvests one *window* per library (and set): from the saved ``next_from`` 
 responseDate when the last window started) to now. The window, its resumption token and the
 server's clock are saved in the store after every page, so a run killed mid-harvest loses at
 most the page in flight and the next run resumes from the saved token. A token the server
-rejects (``badResumptionToken``, e.g. expired) restarts the window from its ``from``; upserts
-are idempotent, so records seen twice are neither lost nor duplicated.
+rejects (``badResumptionToken``, e.g. expired; or ``badArgument`` for a saved token, e.g. one
+made by the other harvest mode's verb) restarts the window from its ``from``; upserts are
+idempotent, so records seen twice are neither lost nor duplicated.
+
+A run can be asked to stop (``HarvestOptions.should_stop``, e.g. on SIGTERM): the flag is read
+after each page is committed and its window saved, and before each library starts. A stopped
+library's window stays in flight at the saved token, so the next run asks for the next page,
+never the one already stored; its summary says ``stopped`` and it is neither a success nor a
+failure (it is not written to the harvest history, see `harvest_library`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from lxml import etree
 
@@ -24,7 +31,7 @@ from catalog.models import HarvestSummary, Library, Record
 from catalog.store import HarvestWindow, Store
 from harvester.mapping import map_record
 from harvester.oai import Header, Identity, OAIClient, Page
-from harvester.polite import HostGate, host_of
+from harvester.polite import HostGate
 from harvester.quarantine import Quarantine
 
 log = logging.getLogger(__name__)
@@ -48,6 +55,12 @@ class HarvestOptions:
     # "records" (ListRecords) or "identifiers" (ListIdentifiers, then GetRecord for each, for
     # members whose ListRecords is broken); None: each library's own `harvest_mode`.
     harvest_mode: str | None = None
+    # Consecutive pages with a resumption token but no records after which the window is ended
+    # with a warning (a server that hands out tokens forever).
+    max_empty_pages: int = 5
+    # Asked after each committed page (and before each library): True ends the harvest there,
+    # cleanly, with the window in flight for the next run. Called from harvest threads.
+    should_stop: Callable[[], bool] | None = None
 
 
 HARVEST_MODES = ("records", "identifiers")
@@ -99,21 +112,43 @@ def harvest_library(
     Never raises for the library's own faults: they end up in the summary's ``error``.
     Records stored before a failure stay stored, and the window stays in flight for the next
     run. ``gate`` is shared between libraries on the same host (see harvest_libraries).
+
+    When ``options.should_stop`` says so (before the first request, or after a committed page)
+    the harvest ends cleanly: the summary has ``stopped=True`` and no error, and it is not
+    written to the harvest history, so a stopped run neither counts as the member's last
+    success nor breaks (or extends) its run of failures.
     """
     started = _now()
+    if _stop_asked(options):
+        log.warning(
+            "[%s] stop requested before the harvest started; the next run harvests it",
+            library.code,
+        )
+        return HarvestSummary(
+            library=library.code, started_at=started, finished_at=started, stopped=True
+        )
     tally = _Tally()
     error: str | None = None
+    outcome: _Outcome = "ended"
     quarantine = Quarantine(options.quarantine_dir, library.code)
     client = open_client(library, options, gate=gate, quarantine=quarantine)
     try:
         identity = client.identify()
         window = _open_window(library, store, options, identity)
+        resumed_token, pages_before = window.resumption_token, tally.pages
         try:
-            window, finished = _harvest_window(
+            window, outcome = _harvest_window(
                 client, library, store, options, window, quarantine, tally, progress
             )
         except OAIResponseError as exc:
-            if exc.oai_code != "badResumptionToken":
+            # badArgument for the very token a run saved: it was made for the other verb (the
+            # harvest mode changed) or by another version of the server. Start the window over.
+            saved_token_refused = (
+                exc.oai_code == "badArgument"
+                and resumed_token is not None
+                and tally.pages == pages_before
+            )
+            if exc.oai_code != "badResumptionToken" and not saved_token_refused:
                 raise
             log.warning(
                 "[%s] the server rejected resumption token %r (%s); restarting the window "
@@ -126,10 +161,10 @@ def harvest_library(
             tally.errors.append(f"{exc}; the window was restarted from {window.from_}")
             window = replace(window, resumption_token=None)
             store.save_harvest_window(window)
-            window, finished = _harvest_window(
+            window, outcome = _harvest_window(
                 client, library, store, options, window, quarantine, tally, progress
             )
-        if finished:
+        if outcome == "ended":
             # The server's clock, not ours, starts the next window: no gap from clock skew.
             next_from = window.response_date or identity.response_date or started
             store.save_harvest_window(
@@ -140,6 +175,7 @@ def harvest_library(
         log.error("%s; records stored so far are kept, the next run goes on from there", exc)
     for path in quarantine.kept:
         tally.errors.append(f"[{library.code}] quarantined: {path}")
+    stopped = outcome == "stopped" and error is None
     summary = HarvestSummary(
         library=library.code,
         started_at=started,
@@ -150,19 +186,26 @@ def harvest_library(
         skipped=tally.skipped,
         error=error,
         errors=tuple(tally.errors),
+        stopped=stopped,
     )
-    store.record_harvest(summary)
+    if not stopped:
+        store.record_harvest(summary)
     log.info(
-        "[%s] %s: %d pages, %d stored, %d deleted, %d skipped, %d quarantined",
+        "[%s] %s: %d pages, %d stored, %d deleted, %d skipped, %d quarantined%s",
         library.code,
-        "done" if summary.ok else "FAILED",
+        "stopped on request" if stopped else "done" if summary.ok else "FAILED",
         tally.pages,
         tally.stored,
         tally.deleted,
         tally.skipped,
         len(quarantine.kept),
+        "; the next run resumes from the saved window" if stopped else "",
     )
     return summary
+
+
+def _stop_asked(options: HarvestOptions) -> bool:
+    return options.should_stop is not None and bool(options.should_stop())
 
 
 def _open_window(
@@ -216,6 +259,11 @@ def _open_window(
     return window
 
 
+# How a window's harvest came back: its list ended (or a guard ended it), the request cap
+# paused it, or a stop was asked for; the last two leave the window in flight.
+_Outcome = Literal["ended", "capped", "stopped"]
+
+
 def _harvest_window(
     client: OAIClient,
     library: Library,
@@ -225,13 +273,10 @@ def _harvest_window(
     quarantine: Quarantine,
     tally: _Tally,
     progress: ProgressCallback | None,
-) -> tuple[HarvestWindow, bool]:
-    """Harvest ``window`` from its token (or its start); return it and whether its list ended."""
-    list_pages = (
-        client.list_identifiers
-        if _harvest_mode(library, options) == "identifiers"
-        else client.list_records
-    )
+) -> tuple[HarvestWindow, _Outcome]:
+    """Harvest ``window`` from its token (or its start); return it and how the harvest ended."""
+    identifiers = _harvest_mode(library, options) == "identifiers"
+    list_pages = client.list_identifiers if identifiers else client.list_records
     for page in list_pages(
         metadata_prefix=library.metadata_prefix,
         from_=window.from_,
@@ -239,8 +284,9 @@ def _harvest_window(
         set_spec=library.set_spec,
         resumption_token=window.resumption_token,
         max_requests=options.max_requests,
+        max_empty_pages=options.max_empty_pages,
     ):
-        if list_pages == client.list_identifiers:
+        if identifiers:
             page = _fetch_records(client, library, page)
         records = _map_page(library, page, quarantine, tally)
         result = store.upsert_page(records)
@@ -264,15 +310,30 @@ def _harvest_window(
                 "requests (harvest_max_requests); the next run goes on from the saved token"
             )
             store.save_harvest_window(window)
-            return window, False
+            return window, "capped"
         if page.stop_reason == "same_token":
             tally.errors.append(
                 f"[{library.code}] {page.request}: the server repeated resumption token "
                 f"{page.resumption_token!r}; the window was ended there"
             )
+        elif page.stop_reason == "empty_pages":
+            tally.errors.append(
+                f"[{library.code}] {page.request}: {options.max_empty_pages} pages in a row "
+                "had a resumption token but no records (max_empty_pages); the window was "
+                "ended there"
+            )
         elif page.resumption_token:
             store.save_harvest_window(window)
-    return window, True
+            if _stop_asked(options):
+                log.warning(
+                    "[%s] stopped on request after %s (committed); the next run resumes at "
+                    "resumption token %r",
+                    library.code,
+                    page.request,
+                    page.resumption_token,
+                )
+                return window, "stopped"
+    return window, "ended"
 
 
 def _harvest_mode(library: Library, options: HarvestOptions) -> str:
@@ -348,85 +409,6 @@ def _record_xml(element: etree._Element | None) -> bytes | None:
     record = element.getparent()
     record = record.getparent() if record is not None else None
     return etree.tostring(record if record is not None else element, encoding="UTF-8")
-
-
-def harvest_libraries(
-    libraries: Iterable[Library],
-    store: Store,
-    options: HarvestOptions,
-    *,
-    progress: ProgressCallback | None = None,
-) -> list[HarvestSummary]:
-    """Harvest every library; summaries come back in the order given.
-
-    Libraries on different hosts are harvested at the same time (at most
-    ``options.max_parallel_hosts``, each thread with its own Store connection); libraries on
-    one host go one after another through one HostGate, so a host never gets two requests at
-    once. One library's failure, even an unexpected crash, never stops the others.
-    """
-    members = list(libraries)
-    by_host: dict[str, list[int]] = {}
-    for number, library in enumerate(members):
-        by_host.setdefault(host_of(library.endpoint), []).append(number)
-    gates = {host: HostGate(options.polite_delay) for host in by_host}
-    summaries: dict[int, HarvestSummary] = {}
-
-    def harvest_host(host: str, numbers: list[int], own: Store) -> None:
-        for number in numbers:
-            summaries[number] = _harvest_safely(
-                members[number], own, options, progress, gates[host]
-            )
-
-    def harvest_host_in_thread(host: str, numbers: list[int]) -> None:
-        with Store.open(store.path) as own:
-            harvest_host(host, numbers, own)
-
-    workers = min(max(1, options.max_parallel_hosts), len(by_host))
-    if workers <= 1:
-        for host, numbers in by_host.items():
-            harvest_host(host, numbers, store)
-    else:
-        with ThreadPoolExecutor(workers, thread_name_prefix="harvest") as pool:
-            futures = [
-                pool.submit(harvest_host_in_thread, host, numbers)
-                for host, numbers in by_host.items()
-            ]
-        for numbers, future in zip(by_host.values(), futures, strict=True):
-            exc = future.exception()
-            if exc is not None:  # the catalog could not be opened for this host's thread
-                for number in numbers:
-                    summaries.setdefault(number, _crashed(members[number], exc))
-    return [summaries[number] for number in range(len(members))]
-
-
-def _harvest_safely(
-    library: Library,
-    store: Store,
-    options: HarvestOptions,
-    progress: ProgressCallback | None,
-    gate: HostGate,
-) -> HarvestSummary:
-    try:
-        return harvest_library(library, store, options, progress=progress, gate=gate)
-    except Exception as exc:  # a bug or a broken catalog must not stop the other members
-        log.exception("[%s] the harvest crashed; the other members go on", library.code)
-        summary = _crashed(library, exc)
-        try:
-            store.record_harvest(summary)
-        except Exception:  # the store itself is what broke; the log above has it
-            log.exception("[%s] the failed run could not be recorded", library.code)
-        return summary
-
-
-def _crashed(library: Library, exc: BaseException) -> HarvestSummary:
-    now = _now()
-    return HarvestSummary(
-        library=library.code,
-        started_at=now,
-        finished_at=now,
-        error=f"[{library.code}] the harvest crashed: {type(exc).__name__}: {exc}; "
-        "see the log for the traceback",
-    )
 
 
 def _now() -> datetime:

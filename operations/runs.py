@@ -1,10 +1,9 @@
 """One run: harvest the members, then update the index, under the run lock; stoppable.
 
-A stop (SIGTERM/SIGINT, or the scheduler shutting down) sets a StopFlag. The harvester has no
-stop hook yet, so the flag is checked in its progress callback, which runs after each page is
-committed: the page in flight is finished and stored, the run ends there and the next run
-resumes from the saved window (at worst asking for the last stored page again, which changes
-nothing). TODO(#8): replace with ``HarvestOptions.should_stop`` once the harvester offers it.
+A stop (SIGTERM/SIGINT, or the scheduler shutting down) sets a StopFlag, which the harvester
+reads through ``HarvestOptions.should_stop`` after each committed page and before each member:
+the page in flight is finished and stored with its window, the run ends there and the next run
+resumes at the saved resumption token (the page already stored is not asked for again).
 """
 
 from __future__ import annotations
@@ -14,15 +13,15 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import FrameType
 
 from catalog.models import HarvestSummary, Library
 from catalog.store import Store
 from config.settings import Settings
+from harvester import HarvestOptions, harvest_libraries
 from harvester.oai import Page
-from harvester.run import HarvestOptions, harvest_libraries
 from index.build import IndexSummary, update_index
 from operations.lock import run_lock
 
@@ -69,14 +68,6 @@ class StopFlag:
                 signal.signal(sig, handler)
 
 
-class _Stopped(BaseException):
-    """Raised from the progress callback to leave the harvest after a committed page.
-
-    A BaseException so that the harvester's per-library ``except Exception`` does not record
-    it as a failed harvest: a stop is not a failure.
-    """
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunResult:
     """What one run did; ``stopped`` is a clean stop on request, not a failure."""
@@ -108,6 +99,7 @@ def harvest_options(
         from_=from_,
         quarantine_dir=settings.quarantine_dir,
         polite_delay=settings.harvest_polite_delay,
+        max_empty_pages=settings.harvest_max_empty_pages,
         max_parallel_hosts=settings.harvest_max_parallel_hosts,
     )
 
@@ -122,29 +114,15 @@ def harvest_until_stopped(
 ) -> tuple[list[HarvestSummary], bool]:
     """Harvest ``libraries``; return the summaries and whether the run was stopped.
 
-    On a stop, the libraries cut short have no summary (they neither succeeded nor failed).
+    On a stop, the libraries cut short (or never started) come back with ``stopped=True``:
+    they neither succeeded nor failed, and the next run resumes them.
     """
     if stop.is_set:
         return [], True
-
-    def check(code: str, page: Page, count: int) -> None:
-        if progress:
-            progress(code, page, count)
-        if stop.is_set:
-            log.warning(
-                "[%s] stopped after %s (committed); the next run resumes from the saved window",
-                code,
-                page.request,
-            )
-            raise _Stopped
-
-    try:
-        summaries = harvest_libraries(libraries, store, options, progress=check)
-    except _Stopped:  # harvested on this thread: the libraries done are in the store
-        return [], True
-    if stop.is_set:  # harvested in threads: the ones cut short came back as "crashed"
-        return [s for s in summaries if "_Stopped" not in (s.error or "")], True
-    return summaries, False
+    summaries = harvest_libraries(
+        libraries, store, replace(options, should_stop=lambda: stop.is_set), progress=progress
+    )
+    return summaries, stop.is_set or any(summary.stopped for summary in summaries)
 
 
 def run_once(
@@ -205,7 +183,13 @@ def run_once(
 
 def describe_summary(summary: HarvestSummary) -> str:
     """One line per member, as `harvest` and `run` print them."""
-    outcome = "ok" if summary.ok else f"FAILED: {summary.error}"
+    outcome = (
+        f"FAILED: {summary.error}"
+        if not summary.ok
+        else "stopped on request, the next run resumes"
+        if summary.stopped
+        else "ok"
+    )
     return (
         f"{summary.library:<10} {summary.pages} pages, {summary.stored} stored, "
         f"{summary.deleted} deleted, {summary.skipped} skipped — {outcome}"

@@ -31,6 +31,15 @@ Other fault paths (fixtures in their own folder unless said otherwise):
 - ``/dropped/``   ``good``'s pages, each first sent cut off mid-body (connection closed)
 - ``/lag/``       ``good``'s pages after 0.2 s (for concurrency checks)
 - ``/controlchars/``, ``/cp1252/``, ``/latin1lie/``, ``/mixedenc/``, ``/nodate/``: fixtures
+- ``/phpnotice/``  PHP notices appended after ``</OAI-PMH>``
+- ``/xmldecl/``    an ``<?xml?>`` declaration repeated inside every ``<metadata>``
+- ``/cp1258/``     windows-1258 (Vietnamese) bytes under a UTF-8 declaration
+- ``/cp1258unsure/`` single-byte text that might be windows-1258 but is not surely so
+- ``/empties/``    a first page, then pages with a token and no records (``empty.xml`` for
+  tokens ``empty1``-``empty7``, each naming the next), then ``last.xml`` for ``empty8``
+- ``/redirectloop/`` every request (Identify too) redirected to itself with HTTP 302
+- ``/modeswitch/`` ``good``'s pages, but ListRecords answers the ListIdentifiers token ``ids2``
+  with badArgument, as a server does for a token made by the other verb
 
 ``ReplayHandler.seen`` lists every request (path, Host header, parameters, arrival time);
 ``max_in_flight`` holds the most requests to one path in progress at once, per Host header
@@ -67,6 +76,7 @@ _ERROR = (
 
 _BAD_TOKEN = _ERROR.replace('verb="ListRecords"', 'verb="ListRecords" resumptionToken="{token}"')
 _TOKEN = re.compile(rb"(<resumptionToken[^>]*>)([^<]+)(</resumptionToken>)")
+_LAST_EMPTY = 8  # /empties/: tokens empty1-empty7 name empty pages, empty8 the last page
 _GOOD_PAGES = ("interrupted", "expiring", "stall", "daily", "dropped", "lag", "flaky", "slow")
 
 
@@ -146,6 +156,8 @@ class ReplayHandler(BaseHTTPRequestHandler):
             if verb == "Identify" and "Identify" not in name:
                 return self._file("good", "Identify")
             return self._send(200, (CORPUS / name).read_bytes(), "text/xml")
+        if library == "redirectloop":
+            return self._send(302, b"", "text/plain", {"Location": f"http://{host}{self.path}"})
         if verb == "Identify" and library not in ("html", "garbage"):
             own = (FIXTURES / library / "Identify.xml").is_file()
             return self._file(library if own else "good", "Identify")
@@ -199,6 +211,19 @@ class ReplayHandler(BaseHTTPRequestHandler):
             return self._send(200, body, "text/xml")
         if library == "slow":
             time.sleep(3)
+        if library == "modeswitch":
+            if verb == "ListRecords" and token == "ids2":
+                message = f"resumptionToken {token} was issued for ListIdentifiers"
+                body = _BAD_TOKEN.format(code="badArgument", message=message, token=token)
+                return self._send(200, body.encode(), "text/xml")
+            return self._file("good", token or verb)
+        if library == "empties" and token and token.startswith("empty"):
+            number = int(token.removeprefix("empty"))
+            if number >= _LAST_EMPTY:
+                return self._file("empties", "last")
+            empty = (FIXTURES / "empties" / "empty.xml").read_bytes()
+            following = f"empty{number + 1}".encode()
+            return self._send(200, empty.replace(b"NEXT", following), "text/xml")
         source = "good" if library in _GOOD_PAGES else library
         return self._file(source, token or verb)
 

@@ -13,7 +13,7 @@ from catalog.store import Store
 from config.settings import Settings
 from demo.members import MemberServers
 from demo.sample_data import generate_libraries
-from harvester.run import HarvestOptions, harvest_libraries
+from harvester import HarvestOptions, harvest_libraries
 from index.build import update_index
 from webapp import create_app
 

@@ -124,3 +124,16 @@ def test_unreachable_endpoint_is_an_endpoint_error(store: Store) -> None:
 
     assert not summary.ok
     assert "connection failed" in (summary.error or "")
+
+
+def test_a_redirect_loop_is_a_clear_error_naming_the_url(oai_server: str, store: Store) -> None:
+    library = _library(oai_server, "redirectloop")
+
+    summary = harvest_library(library, store, FAST)
+
+    assert not summary.ok
+    assert (summary.error or "").startswith(
+        f"[redirectloop] Identify: {oai_server}/redirectloop/oai redirects in a loop (Exceeded"
+    )
+    assert "check the endpoint URL in the registry" in (summary.error or "")
+    assert store.count(library="redirectloop") == 0

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from catalog.models import Library
 from catalog.store import Store
+from harvester.hosts import harvest_libraries
 from harvester.polite import HostGate
-from harvester.run import HarvestOptions, harvest_libraries, harvest_library
+from harvester.run import HarvestOptions, harvest_library
 from tests.factories import make_library
 from tests.oai_server import ReplayHandler
 

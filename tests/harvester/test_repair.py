@@ -140,3 +140,101 @@ def test_a_record_that_cannot_be_mapped_is_quarantined_alone(
 )
 def test_pages_that_need_no_safe_repair_are_left_alone(body: bytes) -> None:
     assert repair_xml(body).body == body and repair_xml(body).repairs == ()
+
+
+def test_php_notices_after_the_root_element_are_cut_off_and_logged(
+    oai_server: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+
+    summary = harvest_library(_library(oai_server, "phpnotice"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _titles(store, "phpnotice") == ["Sóc Trăng: địa chí", "Vĩnh Long xưa"]
+    (logged,) = [r.getMessage() for r in caplog.records if "</OAI-PMH>" in r.getMessage()]
+    assert logged.startswith("[phpnotice] ListRecords page 1: removed")
+    assert "'<br /> <b>Notice</b>: Undefined index: set" in logged
+    assert any("after the closing </OAI-PMH> tag" in line for line in summary.errors)
+
+
+def test_xml_declarations_repeated_inside_metadata_are_removed(
+    oai_server: str, store: Store
+) -> None:
+    summary = harvest_library(_library(oai_server, "xmldecl"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _titles(store, "xmldecl") == ["Bến Tre đồng khởi", "Hà Tiên thập cảnh"]
+    record = store.get("xmldecl", "oai:xmldecl:2").record
+    assert record.description == 'Exported as <?xml version="1.0"?> by the ILS'  # CDATA kept
+    assert any("removed 2 XML declaration(s)" in line for line in summary.errors)
+
+
+def test_windows_1258_bytes_declared_utf8_are_read_as_vietnamese_in_nfc(
+    oai_server: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+
+    summary = harvest_library(_library(oai_server, "cp1258"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _titles(store, "cp1258") == [
+        "Cần Thơ xưa và nay",
+        "Lịch sử Đồng Tháp Mười",
+        "Địa chí Sóc Trăng",
+    ]  # NFC literals: the combining tone marks are composed
+    record = store.get("cp1258", "oai:cp1258:1").record
+    assert record.creators == ("Huỳnh Minh",)
+    assert any(
+        r.getMessage().startswith("[cp1258] ListRecords page 1: the page declares UTF-8")
+        and "windows-1258" in r.getMessage()
+        and "NFC" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_text_that_may_be_windows_1258_but_not_surely_is_refused_and_quarantined(
+    oai_server: str, store: Store, tmp_path: Path
+) -> None:
+    options = replace(FAST, quarantine_dir=tmp_path)
+
+    summary = harvest_library(_library(oai_server, "cp1258unsure"), store, options)
+
+    assert not summary.ok and store.count(library="cp1258unsure") == 0
+    assert "windows-1258, but not surely" in (summary.error or "")
+    assert "2 of 3 tone marks follow no Vietnamese vowel" in (summary.error or "")
+    assert "ask the member to serve UTF-8" in (summary.error or "")
+    (page,) = (tmp_path / "cp1258unsure").glob("*-page-*.xml")
+    raw = Path(__file__).parents[1] / "fixtures/oai/cp1258unsure/ListRecords.xml"
+    assert page.read_bytes() == raw.read_bytes()
+    about = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    assert "windows-1258" in about["reason"]
+
+
+# Vietnamese typed in the legacy TCVN3 and VNI fonts (not windows-1258): read as windows-1252
+# as before, so that catalog.legacy can repair the words afterwards.
+_TCVN3_VIET_NAM = b"Vi\xd6t Nam"  # "Việt Nam"
+_VNI_LICH_SU = b"L\xf2ch s\xf6\xfb"  # "Lịch sử"
+
+
+@pytest.mark.parametrize("text", [_TCVN3_VIET_NAM, _VNI_LICH_SU, "São Paulo".encode("cp1252")])
+def test_single_byte_text_that_is_not_windows_1258_is_still_read_as_windows_1252(
+    text: bytes,
+) -> None:
+    repaired = repair_xml(b'<?xml version="1.0" encoding="UTF-8"?><a>' + text + b"</a>")
+
+    assert repaired.body.decode("utf-8").endswith(text.decode("cp1252") + "</a>")
+    assert "windows-1252" in repaired.repairs[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<OAI-PMH xmlns="x"><a/></OAI-PMH>\n<!-- served by oai2.php -->\n<?pi ok?>\n',
+        b'<?xml version="1.0"?><?xml-stylesheet type="text/xsl" href="oai.xsl"?><OAI-PMH/>',
+        b"<OAI-PMH><a><![CDATA[</OAI-PMH> PHP Notice]]></a></OAI-PMH>",
+    ],
+)
+def test_what_xml_allows_after_the_root_or_as_processing_instructions_is_kept(
+    body: bytes,
+) -> None:
+    assert repair_xml(body) == repair_xml(body).__class__(body)

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from catalog.models import Library
-from catalog.store import Store
+from catalog.store import HarvestWindow, Store
 from harvester.run import HarvestOptions, harvest_library
 from tests.factories import make_library
 from tests.oai_server import ReplayHandler
@@ -230,3 +230,58 @@ def test_a_dropped_connection_mid_body_is_retried(oai_server: str, store: Store)
     assert summary.ok, summary.error
     assert _ids(store, "dropped") == sorted(GOOD_IDS)
     assert _verbs("dropped") == ["Identify", "ListRecords", "ListRecords", "page2", "page2"]
+
+
+def test_pages_with_a_token_but_no_records_end_the_window_after_max_empty_pages(
+    oai_server: str, store: Store
+) -> None:
+    summary = harvest_library(_library(oai_server, "empties"), store, FAST)  # default: 5
+
+    assert summary.ok, summary.error
+    assert _verbs("empties") == ["Identify", "ListRecords", *(f"empty{n}" for n in range(1, 6))]
+    assert _ids(store, "empties") == ["oai:empties:1", "oai:empties:2"]
+    assert any(
+        "5 pages in a row had a resumption token but no records (max_empty_pages)" in line
+        for line in summary.errors
+    )
+    window = store.harvest_window("empties")
+    assert window is not None and not window.in_flight and window.resumption_token is None
+
+
+def test_fewer_empty_pages_in_a_row_than_the_limit_are_followed_to_the_end(
+    oai_server: str, store: Store
+) -> None:
+    summary = harvest_library(
+        _library(oai_server, "empties"), store, replace(FAST, max_empty_pages=10)
+    )
+
+    assert summary.ok, summary.error
+    assert summary.pages == 9 and _verbs("empties")[-1] == "empty8"  # 7 empty in a row
+    assert _ids(store, "empties") == ["oai:empties:1", "oai:empties:2", "oai:empties:3"]
+    assert not any("max_empty_pages" in line for line in summary.errors)
+
+
+def test_a_saved_token_the_other_verb_made_restarts_the_window(
+    oai_server: str, store: Store
+) -> None:
+    # A run in "identifiers" mode left its ListIdentifiers token; the member is now harvested
+    # with ListRecords, which refuses that token with badArgument.
+    store.save_harvest_window(
+        HarvestWindow(
+            library="modeswitch", metadata_prefix="oai_dc", resumption_token="ids2", in_flight=True
+        )
+    )
+
+    summary = harvest_library(_library(oai_server, "modeswitch"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _verbs("modeswitch") == ["Identify", "ids2", "ListRecords", "page2"]
+    assert _ids(store, "modeswitch") == sorted(GOOD_IDS)
+    assert any("badArgument" in line and "restarted" in line for line in summary.errors)
+
+
+def test_an_oai_error_on_a_fresh_window_does_not_restart_it(oai_server: str, store: Store) -> None:
+    summary = harvest_library(_library(oai_server, "badformat"), store, FAST)
+
+    assert not summary.ok and "cannotDisseminateFormat" in (summary.error or "")
+    assert _verbs("badformat") == ["Identify", "ListRecords"]  # asked once, not restarted

@@ -103,10 +103,13 @@ def test_sigterm_finishes_the_page_stops_cleanly_and_the_next_run_resumes(
     assert "Stopped on request" in out
     assert "page2" not in _verbs("lag")
     assert len(_ids(tmp_path / "catalog.sqlite", "lag")) == 3  # page 1, committed
+    assert "lag" in out and "stopped on request, the next run resumes" in out
     assert (tmp_path / "unioncat.lock").read_text() == ""  # released, not left behind
+    ReplayHandler.forget_requests()
 
     code, out, err = finish(unioncat(config, "run"))
 
     assert code == 0, out + err
     assert "took over" not in err
+    assert _verbs("lag") == ["Identify", "page2"]  # the page in flight is not fetched twice
     assert _ids(tmp_path / "catalog.sqlite", "lag") == GOOD_IDS
