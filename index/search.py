@@ -8,21 +8,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import sorting
 from whoosh.highlight import HtmlFormatter, WholeFragmenter
 from whoosh.query import And, NumericRange, Or, Query, Term
-from whoosh.searching import Hit, Results, Searcher
+from whoosh.searching import Results, Searcher
 
 from catalog.errors import QueryError, SearchIndexError
 from catalog.normalize import fold
 from index import suggest as typing_help
 from index.build import schema_version_of
-from index.cache import FilterSet, GenerationCache
+from index.cache import GenerationCache
+from index.matching import DocValues, QueryRun, ranked
 from index.query import parse_query
 from index.schema import SCHEMA_VERSION, SUGGEST_KINDS
 
 FACETS = ("library", "kind", "province", "decade")
-_FILTER_CACHE = 64  # filter bitsets: about 6 kB each at 50,000 records
+_FILTER_CACHE = 16  # filter sets: 2.8 MB for one passing half of 48,300 records (measured)
 _FACET_CACHE = 512  # facet counts of recent (query, filters)
 _PAGE_CACHE = 256  # whole result pages: a repeated search (back button, paging) costs no scoring
 
@@ -68,7 +68,8 @@ class SearchIndex:
         self._ix: whoosh_index.Index | None = None
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._filters: GenerationCache[FilterSet] = GenerationCache(_FILTER_CACHE)
+        self._filters: GenerationCache[frozenset[int]] = GenerationCache(_FILTER_CACHE)
+        self._values: GenerationCache[DocValues] = GenerationCache(1)
         self._counts: GenerationCache[tuple[_Facets, int, int]] = GenerationCache(_FACET_CACHE)
         self._pages: GenerationCache[SearchResult] = GenerationCache(_PAGE_CACHE)
         self._accents: GenerationCache[dict[str, str]] = GenerationCache(1)
@@ -130,64 +131,55 @@ class SearchIndex:
         parsed = parse_query(text)
         searcher = self.searcher()
         generation = int(searcher.reader().generation())
+        values = self._values.get(
+            generation, "values", lambda: DocValues(searcher, FACETS, overlapping=("province",))
+        )
         filters = dict(filters or {})
         filter_query = _filter_query(filters, years)
-        chosen = sorted((name, tuple(sorted(values))) for name, values in filters.items() if values)
+        chosen = sorted((name, tuple(sorted(picked))) for name, picked in filters.items() if picked)
         filter_key = (tuple(chosen), years)
-        allowed = None
-        if filter_query is not None:
-            allowed = self._filters.get(
-                generation,
-                filter_key,
-                lambda: FilterSet(searcher.docs_for_query(filter_query), searcher.doc_count_all()),
-            )
         count_key = (repr(parsed.query), filter_key)
         page_key = (text, count_key, page, per_page)
         cached = self._pages.peek(generation, page_key)
         if cached is not None:
             return cached
-        counted = self._counts.peek(generation, count_key)
-        facets: dict[str, sorting.FacetType] | None = None
-        if counted is None:
-            facets = {
-                # A record can lie in several provinces: that facet's values overlap.
-                name: sorting.FieldFacet(
-                    name, maptype=sorting.Count, allow_overlap=name == "province"
-                )
-                for name in FACETS
-            }
-            facets["cluster"] = sorting.FieldFacet("cluster", maptype=sorting.Count)
-        wanted = page * per_page
-        # One pass: facets count every matching record (a work held by two libraries counts
-        # for both), and the top hits are collapsed to one per work here. Whoosh's own
-        # collapse would also collapse the facet counts, and a second pass doubles the cost.
-        limit = wanted * 2 + 20
-        while True:
-            results = searcher.search(
-                parsed.query,
-                limit=limit,
-                filter=allowed,
-                groupedby=facets,
-                sortedby=sorting.FieldFacet("title_sort") if parsed.is_empty else None,
+        run = QueryRun(searcher, values, parsed.query)
+        docs = run.docs()
+        if filter_query is not None:
+            allowed = self._filters.get(
+                generation,
+                filter_key,
+                lambda: frozenset(QueryRun(searcher, values, filter_query).docs()),
             )
-            firsts = _first_of_each_work(results)
-            if len(firsts) >= wanted or results.scored_length() < limit:
-                break
-            limit *= 4  # many records of few works on top: look further down
+            docs = docs & allowed
+        counted = self._counts.peek(generation, count_key)
+        if counted is None:
+            # Every matching record counts (a work held by two libraries counts for both).
+            counted = (
+                {name: _ordered(name, values.count(name, docs).items()) for name in FACETS},
+                len(set(map(values.work.__getitem__, docs))),
+                len(docs),
+            )
+            self._counts.put(generation, count_key, counted)
+        wanted = page * per_page
+        if parsed.is_empty:
+            scores = [0.0] * values.size
+            order = ranked(docs, values.title_rank(searcher).__getitem__, reverse=False)
+        else:
+            scores = run.scores(docs)
+            order = ranked(docs, scores.__getitem__, reverse=True)
+        firsts = _first_of_each_work(order, values.work, wanted)
+        # A Results of the page only, for Whoosh's highlighter (it reads the query's terms).
+        results = Results(
+            searcher,
+            parsed.query,
+            [(scores[docnum], docnum) for docnum in firsts[(page - 1) * per_page :]],
+        )
         results.fragmenter = WholeFragmenter()
         results.formatter = HtmlFormatter(tagname="mark", between=" ")
         hits = tuple(
-            _hit(hit, highlight=not parsed.is_empty)
-            for hit in firsts[(page - 1) * per_page : wanted]
+            _hit(results[n], highlight=not parsed.is_empty) for n in range(len(results.top_n))
         )
-        if counted is None:
-            clusters = results.groups("cluster")
-            counted = (
-                {name: _ordered(name, results.groups(name).items()) for name in FACETS},
-                len(clusters),
-                sum(clusters.values()),
-            )
-            self._counts.put(generation, count_key, counted)
         facet_counts, total, records = counted
         result = SearchResult(
             query=text,
@@ -239,13 +231,16 @@ class SearchIndex:
         return restored if restored and fold(restored) != restored else None
 
 
-def _first_of_each_work(results: Results) -> list[Hit]:
-    seen: set[str] = set()
+def _first_of_each_work(order: list[int], work: list[int], wanted: int) -> list[int]:
+    """Return the first ``wanted`` records of ``order`` that belong to distinct works."""
+    seen: set[int] = set()
     firsts = []
-    for hit in results:
-        if hit["cluster"] not in seen:
-            seen.add(hit["cluster"])
-            firsts.append(hit)
+    for docnum in order:
+        if work[docnum] not in seen:
+            seen.add(work[docnum])
+            firsts.append(docnum)
+            if len(firsts) == wanted:
+                break
     return firsts
 
 
