@@ -28,9 +28,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from catalog.store import Store  # noqa: E402
+from demo.members import map_sample  # noqa: E402
 from demo.sample_data import generate_libraries  # noqa: E402
-from harvester.mapping import map_record  # noqa: E402
-from harvester.xml import parse_xml  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
 
@@ -102,18 +101,7 @@ def load_sample_catalog(path: Path, seed: int = 2025) -> Store:
     """Store the seeded demo sample in a fresh catalog at ``path``, as a harvest would."""
     store = Store.open(path)
     for sample in generate_libraries(seed):
-        records = [
-            map_record(
-                library=sample.code,
-                oai_id=item.oai_id,
-                datestamp=item.datestamp,
-                deleted=item.deleted,
-                metadata_prefix=sample.metadata_prefix,
-                element=parse_xml(item.metadata_xml) if item.metadata_xml else None,
-                set_specs=item.set_specs,
-            )
-            for item in sample.records
-        ]
+        records = map_sample(sample)
         store.upsert_page(sorted(records, key=lambda record: record.datestamp))
     return store
 

@@ -28,9 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.pipeline import forget  # noqa: E402
 from catalog.models import Record  # noqa: E402
 from catalog.store import Store  # noqa: E402
+from demo.members import map_sample  # noqa: E402
 from demo.sample_data import generate_libraries  # noqa: E402
-from harvester.mapping import map_record  # noqa: E402
-from harvester.xml import parse_xml  # noqa: E402
 from index.build import schema_version_of, update_index  # noqa: E402
 from index.schema import SCHEMA_VERSION  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
@@ -50,19 +49,7 @@ FILTERED: list[tuple[str, dict[str, tuple[str, ...]], tuple[int | None, int | No
 
 def sample_records(copies: int) -> list[Record]:
     """Map the demo sample once and repeat it ``copies`` times, as bench/pipeline.py serves it."""
-    mapped = [
-        map_record(
-            library=sample.code,
-            oai_id=item.oai_id,
-            datestamp=item.datestamp,
-            deleted=item.deleted,
-            metadata_prefix=sample.metadata_prefix,
-            element=parse_xml(item.metadata_xml) if item.metadata_xml else None,
-            set_specs=item.set_specs,
-        )
-        for sample in generate_libraries(2025)
-        for item in sample.records
-    ]
+    mapped = [record for sample in generate_libraries(2025) for record in map_sample(sample)]
     return [
         replace(record, oai_id=f"{record.oai_id}-{n}") if n else record
         for n in range(copies)

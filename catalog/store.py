@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from catalog.errors import RecordNotFoundError, StoreError
 from catalog.models import HarvestSummary, Record, StoredRecord
@@ -391,19 +392,7 @@ class Store:
             "FROM harvest_runs ORDER BY run_id DESC LIMIT ?",
             (limit,),
         ).fetchall()
-        return [
-            HarvestSummary(
-                library=row[0],
-                started_at=parse_datestamp(row[1]),
-                finished_at=parse_datestamp(row[2]),
-                pages=row[3],
-                stored=row[4],
-                deleted=row[5],
-                skipped=row[6],
-                error=row[7],
-            )
-            for row in rows
-        ]
+        return [_summary(row) for row in rows]
 
     def last_harvests(self) -> dict[str, HarvestSummary]:
         """Return the latest harvest summary of each library."""
@@ -412,20 +401,7 @@ class Store:
             "errors FROM harvest_runs WHERE run_id IN "
             "(SELECT MAX(run_id) FROM harvest_runs GROUP BY library)"
         ).fetchall()
-        return {
-            row[0]: HarvestSummary(
-                library=row[0],
-                started_at=parse_datestamp(row[1]),
-                finished_at=parse_datestamp(row[2]),
-                pages=row[3],
-                stored=row[4],
-                deleted=row[5],
-                skipped=row[6],
-                error=row[7],
-                errors=tuple(json.loads(row[8])),
-            )
-            for row in rows
-        }
+        return {row[0]: _summary(row) for row in rows}
 
     def next_from(self, library: str) -> datetime | None:
         """Return where the next incremental harvest of ``library`` starts, if one ran."""
@@ -546,6 +522,22 @@ _SELECT = (
     "library, oai_id, datestamp, deleted, fields, raw_xml, kind, source_format, "
     "seq, stored_at, cluster"
 )
+
+
+def _summary(row: tuple[Any, ...]) -> HarvestSummary:
+    """A harvest_runs row (library, started_at, finished_at, pages, stored, deleted, skipped,
+    error[, errors]) as a HarvestSummary."""
+    return HarvestSummary(
+        library=row[0],
+        started_at=parse_datestamp(row[1]),
+        finished_at=parse_datestamp(row[2]),
+        pages=row[3],
+        stored=row[4],
+        deleted=row[5],
+        skipped=row[6],
+        error=row[7],
+        errors=tuple(json.loads(row[8])) if len(row) > 8 else (),
+    )
 
 
 def _cluster_of(record: Record) -> str:
