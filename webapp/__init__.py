@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from urllib.parse import urlencode
 from collections.abc import Callable
 
 from flask import Flask, jsonify, render_template, request
@@ -129,12 +130,19 @@ def _add_template_helpers(app: Flask) -> None:
             "lang": lang,
             "other_lang": other_lang,
             "other_language_name": LANGUAGE_NAMES[other_lang],
+            "other_language_url": _same_page_in(other_lang),
             "library_name": lambda code: service.library_name(code, lang),
             "kind_name": lambda kind: i18n.kind_name(kind) if kind else "",
             "facet_name": i18n.facet_name,
             "job_state_name": i18n.job_state_name,
             "kind_names_vi": KIND_NAMES_VI,
         }
+
+
+def _same_page_in(lang: str) -> str:
+    """This page's URL with ``lang`` set, every other argument kept (repeated ones too)."""
+    args = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
+    return "?" + urlencode([*args, ("lang", lang)])
 
 
 def _render_error(exc: Exception) -> tuple[Response | str, int]:

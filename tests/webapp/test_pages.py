@@ -163,3 +163,11 @@ def test_libraries_page_lists_members_with_links_to_their_records(client: FlaskC
 
     assert "Thư viện thành phố Cần Thơ" in html and "Thư viện tỉnh Cà Mau" in html
     assert 'href="/?library=cantho"' in html
+
+
+def test_language_link_keeps_every_argument_once(client: FlaskClient) -> None:
+    html = client.get("/?q=c%C3%A0+mau&kind=map&kind=book&lang=vi").get_data(as_text=True)
+
+    link = re.search(r'<a class="lang" href="([^"]+)"', html)
+    assert link is not None
+    assert link.group(1) == "?q=c%C3%A0+mau&amp;kind=map&amp;kind=book&amp;lang=en"
