@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from urllib.parse import urlencode
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from flask import Flask, jsonify, render_template, request
 from flask.wrappers import Response
