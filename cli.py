@@ -33,6 +33,18 @@ class Context:
         return load_registry(settings.registry_path)
 
 
+def _members(context: Context, settings: Settings, codes: tuple[str, ...]) -> dict[str, Library]:
+    """Return the registry by code; an unknown CODE is a usage error (exit 2)."""
+    members = {library.code: library for library in context.libraries(settings)}
+    unknown = [code for code in codes if code not in members]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown library code(s) {', '.join(unknown)}; see `unioncat libraries`",
+            param_hint="CODE",
+        )
+    return members
+
+
 def fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
@@ -137,13 +149,7 @@ def harvest(context: Context, codes: tuple[str, ...], full: bool, from_: datetim
     from operations.runs import describe_summary, harvest_until_stopped
 
     settings = context.settings()
-    members = {library.code: library for library in context.libraries(settings)}
-    unknown = [code for code in codes if code not in members]
-    if unknown:
-        raise click.BadParameter(
-            f"unknown library code(s) {', '.join(unknown)}; see `unioncat libraries`",
-            param_hint="CODE",
-        )
+    members = _members(context, settings, codes)
     chosen = [members[code] for code in codes] or [m for m in members.values() if m.enabled]
     missing = [library.code for library in chosen if not library.endpoint]
     if missing:
@@ -197,13 +203,7 @@ def sweep(context: Context, codes: tuple[str, ...]) -> None:
     from operations import harvest_options, run_lock
 
     settings = context.settings()
-    members = {library.code: library for library in context.libraries(settings)}
-    unknown = [code for code in codes if code not in members]
-    if unknown:
-        raise click.BadParameter(
-            f"unknown library code(s) {', '.join(unknown)}; see `unioncat libraries`",
-            param_hint="CODE",
-        )
+    members = _members(context, settings, codes)
     options = harvest_options(settings)
     chosen = [members[code] for code in codes] or [
         m for m in members.values() if m.enabled and m.endpoint

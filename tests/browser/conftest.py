@@ -6,9 +6,11 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from catalog.store import Store
@@ -66,11 +68,20 @@ def site(settings: Settings) -> Iterator[str]:
         ),
     )
     app = create_app(settings, libraries=libraries)
+    with serving(app) as url:
+        yield url
+    app.extensions["unioncat"].search_index.close()
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port; yield its base URL; stop it cleanly."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-    app.extensions["unioncat"].search_index.close()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -11,11 +10,11 @@ from typing import Any
 
 import pytest
 from werkzeug.security import generate_password_hash
-from werkzeug.serving import make_server
 
 from catalog.models import HarvestSummary
 from catalog.store import Store
 from config.settings import Settings
+from tests.browser.conftest import serving
 from tests.factories import make_library, make_record
 from webapp import create_app
 
@@ -60,13 +59,8 @@ def admin_site(settings: Settings, tmp_path: Path, oai_server: str) -> Iterator[
         make_library(code="camau", name_vi="Thư viện tỉnh Cà Mau", name_en="Ca Mau Library"),
     )
     app = create_app(settings, libraries=libraries)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(app) as url:
+        yield url
     app.extensions["unioncat_jobs"].wait(30)
     app.extensions["unioncat"].search_index.close()
 
