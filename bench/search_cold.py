@@ -45,6 +45,9 @@ FILTERED: list[tuple[str, dict[str, tuple[str, ...]], tuple[int | None, int | No
     ("ca mau", {}, (1950, 1999)),
     ("", {}, (None, None)),
 ]
+# Sorted orders (not in "all", which stays comparable with earlier runs).
+SORTED = [("", "newest"), ("", "title"), ("lịch sử", "newest"), ("can tho", "title"),
+          ("ca mau", "oldest")]  # fmt: skip
 
 
 def sample_records(copies: int) -> list[Record]:
@@ -92,11 +95,12 @@ def run_once(
     years: tuple[int | None, int | None] = (None, None),
     *,
     cold: bool = False,
+    sort: str = "relevance",
 ) -> float:
     """Time one first-time search; ``cold`` also drops the postings kept per generation."""
     forget(index, postings=cold)
     started = time.perf_counter()
-    index.search(text, filters=filters, years=years)
+    index.search(text, filters=filters, years=years, sort=sort)
     return (time.perf_counter() - started) * 1000
 
 
@@ -149,6 +153,7 @@ def main() -> None:
             stats.sort_stats("tottime").print_stats(args.profile_top)
             return
         groups: dict[str, list[float]] = {"pipeline": [], "fielded": [], "filtered": []}
+        sorted_runs: list[float] = []
         per_query: dict[str, list[float]] = {}
         for _ in range(args.rounds):
             for text in PIPELINE:
@@ -163,9 +168,14 @@ def main() -> None:
                 took = run_once(index, text, filters, years, cold=args.cold_postings)
                 groups["filtered"].append(took)
                 per_query.setdefault(f"{text!r} {filters} {years}", []).append(took)
+            for text, order in SORTED:
+                took = run_once(index, text, cold=args.cold_postings, sort=order)
+                sorted_runs.append(took)
+                per_query.setdefault(f"{text!r} sort={order}", []).append(took)
         for name, timings in groups.items():
             print(f"first-time, {name:8}: {summary(timings)}")
         print(f"first-time, all     : {summary([t for ts in groups.values() for t in ts])}")
+        print(f"first-time, sorted  : {summary(sorted_runs)}")
         if args.verbose:
             for text, timings in per_query.items():
                 print(f"  {statistics.median(timings):7.1f} ms  {text}")

@@ -85,6 +85,7 @@ _VNI_PAIRS, _VNI_SINGLES = _vni_tables()
 # Characters that CP1252 or Latin-1 can produce: a string with any other non-ASCII character
 # was never an 8-bit string misread, so it is left alone.
 _MISREAD = frozenset(ch for byte in range(0x80, 0x100) for ch in _misread(byte))
+_ASCII_OR_MISREAD = _MISREAD | frozenset(map(chr, range(0x80)))
 
 # Vietnamese syllable = onset + rhyme + at most one tone; p/t/c/ch endings take only the
 # acute or dot-below tone. Written for the "is this plausible Vietnamese?" test, not as a
@@ -194,7 +195,7 @@ def _convert(tokens: list[str], decode: Callable[[str], str]) -> str | None:
 def _repair(value: str) -> tuple[str | None, str]:
     """Return the encoding found (or None) and the text, converted when one was found."""
     text = unicodedata.normalize("NFC", value)
-    if text.isascii() or any(not ch.isascii() and ch not in _MISREAD for ch in text):
+    if text.isascii() or not _ASCII_OR_MISREAD.issuperset(text):
         return None, text
     tokens = re.split(r"(\s+)", text)
     if not any(_suspicious(token) for token in tokens):

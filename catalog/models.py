@@ -39,6 +39,9 @@ class Library:
     # Where a patron sees the member's own record; "{oai_id}" is replaced. None: use the
     # record's own URL identifier when it has one.
     record_url_template: str | None = None
+    # Five cron fields (read in the schedule_timezone setting) when this member is harvested on
+    # its own schedule; None: on the schedule_cron setting with the other members.
+    schedule_cron: str | None = None
 
     def record_url(self, oai_id: str, identifiers: tuple[str, ...] = ()) -> str | None:
         """Return the URL of this record in the member's own catalogue, if one is known."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from catalog.dates import year_range
 
 __all__ = ["clean_text", "fold", "isbn13", "kind_of", "strip_isbd", "work_key", "year_range"]
 
-_SPACE = re.compile(r"\s+")
 # ISBD punctuation that ends a MARC subfield: " /", " :", " ;", " =", "," and a final "."
 _ISBD_TAIL = re.compile(r"\s*[/:;=,]\s*$")
 _FINAL_PERIOD = re.compile(r"\.$")
@@ -25,7 +25,8 @@ def clean_text(value: str | None) -> str | None:
     """Return ``value`` in NFC with whitespace collapsed, or None when nothing is left."""
     if value is None:
         return None
-    text = _SPACE.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    # str.split() splits on exactly the characters \s matches (both use str.isspace).
+    text = " ".join(unicodedata.normalize("NFC", value).split())
     return text or None
 
 
@@ -49,8 +50,20 @@ def strip_isbd(value: str | None) -> str | None:
 def fold(value: str) -> str:
     """Return ``value`` lower-cased, without diacritics, đ/Đ as d ("Đồng Tháp" → "dong thap")."""
     text = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    return _SPACE.sub(" ", text.lower()).strip()
+    return " ".join(text.translate(_NO_MARKS).lower().split())
+
+
+class _MarkTable(dict[int, int | None]):
+    """``str.translate`` table dropping combining marks (category Mn), filled as met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code)) == "Mn" else code
+        if len(self) < 4096:  # a record full of rare characters must not grow it without end
+            self[code] = kept
+        return kept
+
+
+_NO_MARKS = _MarkTable()
 
 
 def isbn13(value: str) -> str | None:
@@ -123,11 +136,23 @@ _KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 def kind_of(values: tuple[str, ...] | list[str]) -> str:
     """Map a member's type words ("Bản đồ", "Still Image", "Sách") to one of models.KINDS."""
     for value in values:
-        words = f" {re.sub(r'[^a-z ]', ' ', fold(value))} "
-        for kind, needles in _KIND_WORDS:
-            if any(f" {needle} " in words for needle in needles):
-                return kind
+        kind = (_remembered_kind_of if len(value) <= 100 else _kind_of)(value)
+        if kind is not None:
+            return kind
     return "other"
+
+
+def _kind_of(value: str) -> str | None:
+    words = f" {_NOT_LETTER.sub(' ', fold(value))} "
+    for kind, needles in _KIND_WORDS:
+        if any(f" {needle} " in words for needle in needles):
+            return kind
+    return None
+
+
+_NOT_LETTER = re.compile(r"[^a-z ]")
+# Members repeat a handful of type words in every record, so their kinds are remembered.
+_remembered_kind_of = lru_cache(maxsize=1024)(_kind_of)
 
 
 def work_key(
@@ -136,9 +161,10 @@ def work_key(
     isbns: tuple[str, ...],
     *,
     kind: str | None = None,
+    identifiers: tuple[str, ...] = (),
 ) -> str:
     """Return the key that groups the records of one work; see ``catalog.merge.work_key``."""
     # Imported here: catalog.merge imports this module for `fold`.
     from catalog.merge import work_key as merge_work_key
 
-    return merge_work_key(title, creators, isbns, kind=kind)
+    return merge_work_key(title, creators, isbns, kind=kind, identifiers=identifiers)

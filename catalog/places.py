@@ -13,7 +13,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 
@@ -49,19 +49,32 @@ _PROVINCE_WORDS = ("tinh", "province de", "province of", "province")
 _UNIT_WORDS = ("thanh pho", "tp.", "tp", "thi xa", "huyen", "quan", "thi tran", "ville de")
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table folding one character to one, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if ch in "đĐ":
+            folded = "d"
+        else:
+            base = "".join(
+                c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) != "Mn"
+            ).lower()
+            folded = base if len(base) == 1 else " "
+        if len(self) < _FOLD_TABLE_SIZE:
+            self[code] = folded
+        return folded
+
+
+# Vietnamese, French and English text uses a few hundred distinct characters; the cap keeps a
+# harvested record full of rare ones from growing the table without end.
+_FOLD_TABLE_SIZE = 4096
+_FOLD_TABLE = _FoldTable()
+
+
 def _fold_aligned(text: str) -> str:
     """Fold ``text`` (NFC) one character for one, so spans in the result match the original."""
-    out = []
-    for ch in text:
-        if ch in "đĐ":
-            out.append("d")
-            continue
-        base = "".join(
-            c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) != "Mn"
-        )
-        base = base.lower()
-        out.append(base if len(base) == 1 else " ")
-    return "".join(out)
+    return text.translate(_FOLD_TABLE)
 
 
 def _key(name: str) -> str:
@@ -132,37 +145,52 @@ def _name_written(surface: str, names: tuple[str, ...], spellings: dict[str, str
 
 def recognise_places(texts: Iterable[str]) -> tuple[Place, ...]:
     """Return the Mekong Delta places named in ``texts`` (subjects, coverage), each once."""
-    gazetteer = _gazetteer()
     found: dict[Place, None] = {}
     for value in texts:
-        text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", value))
-        folded = _fold_aligned(text)
-        for match in gazetteer.pattern.finditer(folded):
-            unit, (start, end) = match.group(1), match.span(2)
-            surface = text[start:end]
-            names = gazetteer.by_key[folded[start:end].replace(" ", "")]
-            name = _name_written(surface, names, gazetteer.spellings)
-            if name is None:
-                continue
-            after_province_word = unit in _PROVINCE_WORDS
-            readings = [
-                r for r in gazetteer.readings[name] if after_province_word or not r.needs_prefix
-            ]
-            if not readings:
-                continue
-            if after_province_word and any(r.as_province for r in readings):
-                readings = [r for r in readings if r.as_province]
-            elif not after_province_word and any(not r.as_province for r in readings):
-                readings = [r for r in readings if not r.as_province]
-            reading = readings[0]
-            place = Place(
+        read = _remembered_places_in if len(value) <= _REMEMBERED_LENGTH else _places_in
+        found.update(dict.fromkeys(read(value)))
+    return tuple(found)
+
+
+def _places_in(value: str) -> tuple[Place, ...]:
+    """Return the places named in one text, in order."""
+    gazetteer = _gazetteer()
+    found: list[Place] = []
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", value))
+    folded = _fold_aligned(text)
+    for match in gazetteer.pattern.finditer(folded):
+        unit, (start, end) = match.group(1), match.span(2)
+        surface = text[start:end]
+        names = gazetteer.by_key[folded[start:end].replace(" ", "")]
+        name = _name_written(surface, names, gazetteer.spellings)
+        if name is None:
+            continue
+        after_province_word = unit in _PROVINCE_WORDS
+        readings = [
+            r for r in gazetteer.readings[name] if after_province_word or not r.needs_prefix
+        ]
+        if not readings:
+            continue
+        if after_province_word and any(r.as_province for r in readings):
+            readings = [r for r in readings if r.as_province]
+        elif not after_province_word and any(not r.as_province for r in readings):
+            readings = [r for r in readings if not r.as_province]
+        reading = readings[0]
+        found.append(
+            Place(
                 name=name,
                 written=surface,
                 province=reading.province,
                 province_today=reading.province_today,
             )
-            found.setdefault(place)
+        )
     return tuple(found)
+
+
+# Subjects and coverage repeat from record to record ("Địa chí", "Cần Thơ"), so the places of
+# the last few thousand short values are remembered; titles, mostly unique, pass through.
+_REMEMBERED_LENGTH = 200
+_remembered_places_in = lru_cache(maxsize=4096)(_places_in)
 
 
 def provinces_today(places: Iterable[Place]) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ SQLite in WAL mode: one writer (a harvest or index run) and many readers (the we
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from catalog.errors import RecordNotFoundError, StoreError
+from catalog.merge import WORK_KEY_VERSION, record_work_key, work_key
 from catalog.models import HarvestSummary, Record, StoredRecord
-from catalog.normalize import work_key
 
-SCHEMA_VERSION = 3
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     1: """
@@ -77,8 +80,26 @@ _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
         SELECT library, '', next_from, next_from FROM harvest_state;
     DROP TABLE harvest_state;
     """,
-    # Cluster keys now carry the kind (a map and a book never share one): re-key every row.
-    3: lambda db: _rekey_clusters(db),
+    # 3 re-keyed every row once cluster keys carried the kind; re-keying is now done on open
+    # whenever merge.WORK_KEY_VERSION changes (Store._rekey_if_needed).
+    3: lambda db: None,
+    # 4: a window also remembers the harvest mode (records/identifiers) that made its token,
+    # as it does the metadata prefix: a token is resumed only by the verb and format that made
+    # it. Windows saved before are of an unknown mode (NULL).
+    4: "ALTER TABLE harvest_windows ADD COLUMN harvest_mode TEXT",
+    # 5: a librarian can take a record out of a wrongly merged work (kept across re-harvests
+    # and re-keying); the catalog remembers which version of the work key its clusters use.
+    5: """
+    CREATE TABLE cluster_splits (
+        library  TEXT NOT NULL,
+        oai_id   TEXT NOT NULL,
+        reason   TEXT NOT NULL,
+        split_by TEXT NOT NULL,
+        split_at TEXT NOT NULL,
+        PRIMARY KEY (library, oai_id)
+    );
+    CREATE TABLE catalog_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)
+    """,
 }
 
 # Record fields kept in the JSON column; the others have columns of their own.
@@ -119,6 +140,7 @@ class HarvestWindow:
     library: str
     set_spec: str | None = None  # None: the whole repository
     metadata_prefix: str | None = None
+    harvest_mode: str | None = None  # "records" or "identifiers"; None: saved before version 4
     from_: str | None = None  # as sent, in the server's granularity; None: from the beginning
     until: str | None = None
     resumption_token: str | None = None  # the next page to ask for, while in flight
@@ -126,6 +148,21 @@ class HarvestWindow:
     next_from: datetime | None = None  # where the next window starts
     in_flight: bool = False
     updated_at: datetime | None = None  # set by the store when saved
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterSplit:
+    """A record a librarian took out of the work it had been grouped with."""
+
+    library: str
+    oai_id: str
+    reason: str
+    split_by: str  # the librarian's user name
+    split_at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.library}:{self.oai_id}"
 
 
 class Store:
@@ -149,6 +186,7 @@ class Store:
             raise StoreError(f"{path}: cannot open the catalog database: {exc}") from exc
         store = cls(db, path)
         store._migrate()
+        store._rekey_if_needed()
         return store
 
     def close(self) -> None:
@@ -188,6 +226,67 @@ class Store:
                             db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")
 
+    def _rekey_if_needed(self) -> None:
+        """Re-key every record once when the catalog's work keys are of another version.
+
+        A record whose key changes gets a new change number, so the index picks up its new
+        cluster; split records keep their own key.
+        """
+        wanted = str(WORK_KEY_VERSION)
+        if self._meta("work_key_version") == wanted:
+            return
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT value FROM catalog_meta WHERE name = 'work_key_version'"
+            ).fetchone()
+            if row is not None and row[0] == wanted:
+                return  # another process re-keyed meanwhile
+            splits = _splits(db)
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+            rows = db.execute(
+                "SELECT library, oai_id, fields, kind, cluster, deleted FROM records"
+            ).fetchall()
+            changed = 0
+            for library, oai_id, fields_json, kind, cluster, deleted in rows:
+                values = json.loads(fields_json)
+                key = (
+                    _own_key(library, oai_id)
+                    if (library, oai_id) in splits
+                    else work_key(
+                        values.get("title"),
+                        tuple(values.get("creators", ())),
+                        tuple(values.get("isbns", ())),
+                        kind=kind,
+                        identifiers=tuple(values.get("identifiers", ())),
+                    )
+                )
+                if key == cluster:
+                    continue
+                changed += 1
+                seq += 0 if deleted else 1
+                db.execute(
+                    "UPDATE records SET cluster = ?, seq = CASE WHEN deleted THEN seq ELSE ? END "
+                    "WHERE library = ? AND oai_id = ?",
+                    (key, seq, library, oai_id),
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO catalog_meta (name, value) VALUES ('work_key_version', ?)",
+                (wanted,),
+            )
+        if rows:
+            log.info(
+                "%s: work keys are now version %s (was %s): %d of %d records re-keyed",
+                self.path,
+                wanted,
+                row[0] if row else "1",
+                changed,
+                len(rows),
+            )
+
+    def _meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM catalog_meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
     # -- records -----------------------------------------------------------------------
 
     def upsert_page(
@@ -200,6 +299,7 @@ class Store:
         """
         stored = deleted = 0
         with self._transaction() as db:
+            splits = _splits(db)
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
             for record in records:
                 row = db.execute(
@@ -231,7 +331,7 @@ class Store:
                         record.raw_xml,
                         seq,
                         when,
-                        _cluster_of(record),
+                        _cluster_of(record, splits),
                     ),
                 )
                 if record.deleted:
@@ -239,6 +339,84 @@ class Store:
                 else:
                     stored += 1
         return PageResult(stored=stored, deleted=deleted)
+
+    def live_records(
+        self,
+        *,
+        libraries: tuple[str, ...] | None = None,
+        after: tuple[str, str] | None = None,
+        limit: int = 500,
+    ) -> list[StoredRecord]:
+        """Return up to ``limit`` live records ordered by (library, oai_id), after ``after``.
+
+        Keyset paging over the primary key: records rewritten meanwhile keep their place, as
+        they would not when paging by change number (see `rewrite_records`).
+        """
+        where, args = "", list[object]()
+        if libraries is not None:
+            where += f" AND library IN ({', '.join('?' * len(libraries))})"
+            args.extend(libraries)
+        if after is not None:
+            where += " AND (library, oai_id) > (?, ?)"
+            args.extend(after)
+        rows = self._db.execute(
+            f"SELECT {_SELECT} FROM records WHERE deleted = 0{where} "
+            "ORDER BY library, oai_id LIMIT ?",
+            (*args, int(limit)),
+        ).fetchall()
+        return [_stored(row) for row in rows]
+
+    def rewrite_records(
+        self, records: Iterable[Record], *, dry_run: bool = False
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """Store records mapped again from their kept XML, in one transaction (`unioncat rebuild`).
+
+        Only what the mapping derives is written: the fields, the kind and the work key (the
+        cluster). A record whose derived values all stay the same is not touched; one that
+        changes gets a new change number and catalog datestamp (so the index and the OAI
+        provider see it) but keeps its member datestamp, raw XML and source format. Tombstones
+        and records no longer stored are passed over. Returns each changed record's key with
+        the names of what changed; ``dry_run`` reports the same and writes nothing.
+        """
+        changes: list[tuple[str, tuple[str, ...]]] = []
+        with self._transaction() as db:
+            splits = _splits(db)
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+            for record in records:
+                row = db.execute(
+                    "SELECT datestamp, deleted, fields, raw_xml, kind, source_format, cluster "
+                    "FROM records WHERE library = ? AND oai_id = ?",
+                    (record.library, record.oai_id),
+                ).fetchone()
+                if row is None or row[1]:
+                    continue
+                previous = _row_to_record(record.library, record.oai_id, row[:6])
+                cluster = _cluster_of(record, splits)
+                changed = tuple(
+                    name
+                    for name in (*_JSON_FIELDS, "kind")
+                    if name != "datestamp" and getattr(previous, name) != getattr(record, name)
+                ) + (("cluster",) if row[6] != cluster else ())
+                if not changed:
+                    continue
+                changes.append((record.key, changed))
+                if dry_run:
+                    continue
+                seq += 1
+                db.execute(
+                    "UPDATE records SET fields = ?, kind = ?, cluster = ?, seq = ?, stored_at = ? "
+                    "WHERE library = ? AND oai_id = ?",
+                    (
+                        _fields_json(record),
+                        record.kind,
+                        cluster,
+                        seq,
+                        format_datestamp(_now()),
+                        record.library,
+                        record.oai_id,
+                    ),
+                )
+        return changes
 
     def get(self, library: str, oai_id: str) -> StoredRecord:
         """Return one stored record (tombstones too), or raise RecordNotFoundError."""
@@ -274,6 +452,82 @@ class Store:
             (cluster,),
         ).fetchall()
         return [_stored(row) for row in rows]
+
+    def cluster_sizes(self, clusters: Iterable[str]) -> dict[str, int]:
+        """Return how many live records each of ``clusters`` holds, in one query."""
+        keys = list(dict.fromkeys(clusters))
+        sizes = dict.fromkeys(keys, 0)
+        for start in range(0, len(keys), 500):  # SQLite's limit on bound parameters
+            chunk = keys[start : start + 500]
+            rows = self._db.execute(
+                f"SELECT cluster, COUNT(*) FROM records WHERE deleted = 0 AND cluster IN "
+                f"({', '.join('?' * len(chunk))}) GROUP BY cluster",
+                chunk,
+            ).fetchall()
+            sizes.update({str(cluster): int(count) for cluster, count in rows})
+        return sizes
+
+    def split_from_cluster(self, key: str, *, by: str, reason: str) -> StoredRecord:
+        """Take the record ``library:oai_id`` out of its work: it becomes a cluster alone.
+
+        Recorded with who and why; kept across re-harvests, rebuilds and re-keying until
+        :meth:`rejoin_cluster`. The record gets a new change number so the index sees it.
+        """
+        reason = " ".join(reason.split())
+        if not reason or not by:
+            raise StoreError("a split needs the librarian's name and a reason")
+        stored = self.get_by_key(key)
+        library, oai_id = stored.record.library, stored.record.oai_id
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO cluster_splits (library, oai_id, reason, split_by, "
+                "split_at) VALUES (?, ?, ?, ?, ?)",
+                (library, oai_id, reason[:500], by, format_datestamp(_now())),
+            )
+            self._set_cluster(db, library, oai_id, _own_key(library, oai_id))
+        log.info("%s split from work %s by %s: %s", key, stored.cluster, by, reason)
+        return self.get(library, oai_id)
+
+    def rejoin_cluster(self, key: str, *, by: str) -> StoredRecord:
+        """Undo a split: the record goes back to the work its key gives."""
+        stored = self.get_by_key(key)
+        record = stored.record
+        with self._transaction() as db:
+            gone = db.execute(
+                "DELETE FROM cluster_splits WHERE library = ? AND oai_id = ?",
+                (record.library, record.oai_id),
+            ).rowcount
+            if gone:
+                self._set_cluster(db, record.library, record.oai_id, _cluster_of(record))
+        if gone:
+            log.info("%s rejoined its work by %s", key, by)
+        return self.get(record.library, record.oai_id)
+
+    def cluster_splits(self) -> list[ClusterSplit]:
+        """Every split in force, newest first."""
+        rows = self._db.execute(
+            "SELECT library, oai_id, reason, split_by, split_at FROM cluster_splits "
+            "ORDER BY split_at DESC, library, oai_id"
+        ).fetchall()
+        return [
+            ClusterSplit(
+                library=library,
+                oai_id=oai_id,
+                reason=reason,
+                split_by=split_by,
+                split_at=parse_datestamp(split_at),
+            )
+            for library, oai_id, reason, split_by, split_at in rows
+        ]
+
+    @staticmethod
+    def _set_cluster(db: sqlite3.Connection, library: str, oai_id: str, cluster: str) -> None:
+        seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()[0]
+        db.execute(
+            "UPDATE records SET cluster = ?, seq = ?, stored_at = ? "
+            "WHERE library = ? AND oai_id = ? AND cluster != ?",
+            (cluster, seq, format_datestamp(_now()), library, oai_id, cluster),
+        )
 
     def count_by_library(self) -> dict[str, tuple[int, int]]:
         """Return {library: (live records, tombstones)}."""
@@ -420,18 +674,19 @@ class Store:
     def harvest_window(self, library: str, set_spec: str | None = None) -> HarvestWindow | None:
         """Return the saved harvest window of ``library`` (and ``set_spec``), if any."""
         row = self._db.execute(
-            "SELECT metadata_prefix, window_from, window_until, resumption_token, "
+            "SELECT metadata_prefix, harvest_mode, window_from, window_until, resumption_token, "
             "response_date, next_from, in_flight, updated_at FROM harvest_windows "
             "WHERE library = ? AND set_spec = ?",
             (library, set_spec or ""),
         ).fetchone()
         if row is None:
             return None
-        prefix, from_, until, token, response_date, next_from, in_flight, updated_at = row
+        prefix, mode, from_, until, token, response_date, next_from, in_flight, updated_at = row
         return HarvestWindow(
             library=library,
             set_spec=set_spec or None,
             metadata_prefix=prefix,
+            harvest_mode=mode,
             from_=from_,
             until=until,
             resumption_token=token,
@@ -446,12 +701,13 @@ class Store:
         with self._transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO harvest_windows (library, set_spec, metadata_prefix, "
-                "window_from, window_until, resumption_token, response_date, next_from, "
-                "in_flight, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "harvest_mode, window_from, window_until, resumption_token, response_date, "
+                "next_from, in_flight, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     window.library,
                     window.set_spec or "",
                     window.metadata_prefix,
+                    window.harvest_mode,
                     window.from_,
                     window.until,
                     window.resumption_token,
@@ -540,24 +796,22 @@ def _summary(row: tuple[Any, ...]) -> HarvestSummary:
     )
 
 
-def _cluster_of(record: Record) -> str:
-    return work_key(record.title, record.creators, record.isbns, kind=record.kind)
+def _cluster_of(record: Record, splits: frozenset[tuple[str, str]] = frozenset()) -> str:
+    if (record.library, record.oai_id) in splits:
+        return _own_key(record.library, record.oai_id)
+    return record_work_key(record)
 
 
-def _rekey_clusters(db: sqlite3.Connection) -> None:
-    rows = db.execute("SELECT library, oai_id, fields, kind FROM records").fetchall()
-    for library, oai_id, fields_json, kind in rows:
-        values = json.loads(fields_json)
-        key = work_key(
-            values.get("title"),
-            tuple(values.get("creators", ())),
-            tuple(values.get("isbns", ())),
-            kind=kind,
-        )
-        db.execute(
-            "UPDATE records SET cluster = ? WHERE library = ? AND oai_id = ?",
-            (key, library, oai_id),
-        )
+def _own_key(library: str, oai_id: str) -> str:
+    """The cluster of a record a librarian split from its work: itself alone."""
+    return f"own:{library}:{oai_id}"
+
+
+def _splits(db: sqlite3.Connection) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        (str(library), str(oai_id))
+        for library, oai_id in db.execute("SELECT library, oai_id FROM cluster_splits")
+    )
 
 
 def _fields_json(record: Record) -> str:

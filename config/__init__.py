@@ -1,6 +1,6 @@
 """Settings and the member-library registry: data read at the edges, never code.
 
-Imports only `catalog`. Only `cli.py` and `webapp.create_app` call the loaders.
+Imports only `catalog`. Only `cli` and `webapp.create_app` call the loaders.
 """
 
 from config.registry import MAPPED_PREFIXES, load_registry, parse_registry

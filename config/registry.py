@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 from catalog.errors import ConfigError
 from catalog.models import Library
 
-# Formats the harvester can map; a member offering only others cannot be enabled.
-MAPPED_PREFIXES = ("oai_dc", "marc21", "marcxml")
+# Formats the harvester can map (harvester.mapping); a member offering only others cannot be
+# enabled. oai_qdc is CONTENTdm's qualified DC, qdc DSpace's and Omeka's.
+MAPPED_PREFIXES = ("oai_dc", "marc21", "marcxml", "oai_qdc", "qdc", "mods")
 _CODE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 _FIELDS: dict[str, tuple[type, bool]] = {  # name: (type, required)
     "code": (str, True),
@@ -28,8 +29,20 @@ _FIELDS: dict[str, tuple[type, bool]] = {  # name: (type, required)
     "enabled": (bool, False),
     "website": (str, False),
     "record_url_template": (str, False),
+    "schedule_cron": (str, False),
     "note": (str, False),
 }
+# The five cron fields: name, lowest and highest value, names allowed for values.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...], int], ...] = (  # ..., first name's value
+    ("minute", 0, 59, (), 0),
+    ("hour", 0, 23, (), 0),
+    ("day of month", 1, 31, (), 0),
+    ("month", 1, 12, _MONTHS, 1),
+    ("day of week", 0, 7, _WEEKDAYS, 0),
+)
+_CRON_ITEM = re.compile(r"^(\*|[a-z0-9]+)(?:-([a-z0-9]+))?(?:/([0-9]+))?$")
 
 
 def load_registry(path: Path | str) -> tuple[Library, ...]:
@@ -120,3 +133,52 @@ def _check_entry(entry: object, where: str) -> Iterable[str]:
         yield f"{where}: record_url_template must contain '{{oai_id}}', got {template!r}"
     if entry.get("enabled") is True and not entry.get("endpoint"):
         yield f"{where}: enabled is true but there is no endpoint; add the OAI-PMH base URL"
+    cron = entry.get("schedule_cron")
+    if isinstance(cron, str) and cron.strip():
+        try:
+            parse_cron(cron)
+        except ValueError as exc:
+            yield (
+                f"{where}: schedule_cron {cron!r}: {exc}; expected five cron fields (minute hour "
+                "day month weekday) such as '0 3 * * *', or remove it to run on the schedule_cron "
+                "setting"
+            )
+
+
+def parse_cron(expression: str) -> tuple[frozenset[int], ...]:
+    """Return the values each of the five standard cron fields allows (Sunday is 0 and 7).
+
+    Accepts ``*``, numbers, names (``jan``, ``mon``), ranges, lists and ``/step``; raises
+    ValueError saying which field is wrong.
+    """
+    fields = expression.lower().split()
+    if len(fields) != 5:
+        raise ValueError(f"{len(fields)} field(s) instead of 5")
+    return tuple(_cron_field(text, *spec) for text, spec in zip(fields, _CRON_FIELDS, strict=True))
+
+
+def _cron_field(
+    text: str, name: str, low: int, high: int, names: tuple[str, ...], first: int
+) -> frozenset[int]:
+    def value(word: str) -> int:
+        if word in names:
+            return names.index(word) + first
+        if not word.isdigit():
+            raise ValueError(f"{name} field {text!r}: unknown value {word!r}")
+        if not low <= int(word) <= high:
+            raise ValueError(f"{name} field {text!r}: {word} is not in {low}-{high}")
+        return int(word)
+
+    values: set[int] = set()
+    for item in text.split(","):
+        match = _CRON_ITEM.match(item)
+        if not match or (match[1] == "*" and match[2] is not None):
+            raise ValueError(f"{name} field {text!r}: cannot read {item!r}")
+        start, end, step = match.groups()
+        lo, hi = (low, high) if start == "*" else (value(start), value(end or start))
+        if step and not end and start != "*":
+            hi = high  # "5/15": from 5 to the end, as cron reads it
+        if lo > hi or (step is not None and int(step) == 0):
+            raise ValueError(f"{name} field {text!r}: empty range {item!r}")
+        values.update(range(lo, hi + 1, int(step or 1)))
+    return frozenset(values)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from catalog.errors import ConfigError
 
@@ -103,6 +104,9 @@ class Settings:
     schedule_timezone: str = _setting(
         "Asia/Ho_Chi_Minh", "IANA time zone the schedule_cron times are read in"
     )
+    display_timezone: str = _setting(
+        "Asia/Ho_Chi_Minh", "IANA time zone the web pages show times in (stored times stay UTC)"
+    )
     alert_after_failures: int = _setting(
         3, "Failed harvests in a row of one member that send an alert (0: never)"
     )
@@ -131,8 +135,30 @@ class Settings:
     backup_dir: Path = _setting(
         Path("var/backups"), "Folder `unioncat backup` writes to when no DEST is given"
     )
+    log_file: str = _setting(
+        "", "File the logs also go to, in the --log-format (empty: stderr only)"
+    )
+    log_rotation: str = _setting(
+        "size",
+        "How log_file is rotated: size (by unioncat, at log_max_bytes) or logrotate (by the "
+        "system's logrotate; unioncat reopens the file when it is moved)",
+    )
+    log_max_bytes: int = _setting(10_000_000, "Size at which log_file is rotated (rotation size)")
+    log_backups: int = _setting(5, "Rotated log files kept beside log_file (rotation size)")
     host: str = _setting("127.0.0.1", "Address `unioncat serve` binds to")
     port: int = _setting(5000, "Port `unioncat serve` listens on")
+
+
+TIME_ZONE_SETTINGS = ("display_timezone",)
+
+
+def is_time_zone(name: str) -> bool:
+    """Return whether ``name`` is an IANA time zone this machine knows ("Asia/Ho_Chi_Minh")."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: "", "../x", an absolute path
+        return False
+    return True
 
 
 def describe() -> list[tuple[str, str, str]]:
@@ -188,6 +214,11 @@ def _convert(
     name: str, value: Any, kind: Any, where: str, values: dict[str, Any], problems: list[str]
 ) -> None:
     kind = {"Path": Path, "float": float, "int": int, "str": str}.get(str(kind), kind)
+    if name in TIME_ZONE_SETTINGS and isinstance(value, str) and not is_time_zone(value):
+        problems.append(
+            f"{where}: expected an IANA time zone such as 'Asia/Ho_Chi_Minh', got {value!r}"
+        )
+        return
     try:
         if kind is Path:
             if not isinstance(value, str) or not value:

@@ -1,32 +1,24 @@
-"""Map a harvested metadata element (oai_dc or MARCXML) to a Record."""
+"""Map a harvested metadata element (oai_dc, qualified DC, MARCXML or MODS) to a Record."""
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 
 from lxml import etree
 
 from catalog.errors import RecordError
 from catalog.legacy import fix_legacy
 from catalog.models import Record
-from catalog.normalize import clean_text, isbn13, kind_of, strip_isbd, year_range
+from catalog.normalize import isbn13, kind_of, strip_isbd, year_range
 from catalog.places import provinces_today, recognise_places
-from harvester.xml import DC_NS, MARC_NS, metadata_bytes
+from harvester.fields import identifiers_and_isbns, language_codes, split_joined, unique_values
+from harvester.mods import mods_values
+from harvester.xml import DC_NS, DCTERMS_NS, MARC_NS, MODS_NS, XSI_NS, metadata_bytes
 
 log = logging.getLogger(__name__)
-
-# Language names and ISO 639-1/639-2B codes members use, to ISO 639-3.
-_LANGUAGES = {
-    "vi": "vie", "vie": "vie", "tiếng việt": "vie", "vietnamese": "vie", "việt": "vie",
-    "fr": "fra", "fre": "fra", "fra": "fra", "tiếng pháp": "fra", "french": "fra",
-    "français": "fra", "en": "eng", "eng": "eng", "english": "eng", "tiếng anh": "eng",
-    "km": "khm", "khm": "khm", "tiếng khmer": "khm", "khmer": "khm",
-    "zh": "zho", "chi": "zho", "zho": "zho", "tiếng hoa": "zho", "chinese": "zho",
-    "hán nôm": "vie",
-}  # fmt: skip
 
 # MARC leader/06 (type of record) to our kinds; leader/07 "s" (serial) makes a newspaper.
 _LEADER_KINDS = {
@@ -65,18 +57,24 @@ def map_record(
         set_specs=set_specs,
         raw_xml=metadata_bytes(element),
     )
-    local = etree.QName(element).localname
-    if metadata_prefix == "oai_dc" and local == "dc":
-        values = _dublin_core(element)
-    elif metadata_prefix in ("marc21", "marcxml") and local == "record":
-        values = _marc(element)
-    else:
+    if metadata_prefix not in _FORMATS:
         raise RecordError(
             library,
             oai_id,
-            f"metadata element <{local}> is not {metadata_prefix}; expected "
-            f"{'<oai_dc:dc>' if metadata_prefix == 'oai_dc' else '<marc:record>'}",
+            f"metadata prefix {metadata_prefix!r} has no mapping; the harvester maps "
+            f"{', '.join(_FORMATS)}",
         )
+    mapper, roots, expected = _FORMATS[metadata_prefix]
+    if not _is_root(element, roots):
+        qname = etree.QName(element)
+        where = f" in namespace {qname.namespace}" if qname.namespace else " without a namespace"
+        raise RecordError(
+            library,
+            oai_id,
+            f"metadata element <{qname.localname}>{where} is not {metadata_prefix}; "
+            f"expected {expected}",
+        )
+    values = mapper(element)
     for name, before, after in _repair_legacy(values):
         log.info("[%s] %s: %s in a legacy encoding, read as %r (was %r)",
                  library, oai_id, name, after, before)  # fmt: skip
@@ -94,53 +92,38 @@ _TEXT_FIELDS = ("title", "creators", "subjects", "description", "publisher", "pl
 
 def _repair_legacy(values: dict[str, object]) -> list[tuple[str, str, str]]:
     """Convert TCVN3/VNI text misread as CP1252 in place; return what changed."""
-    changed = []
+    changed: list[tuple[str, str, str]] = []
     for name in _TEXT_FIELDS:
         value = values.get(name)
         items = value if isinstance(value, tuple) else (value,)
-        fixed = tuple(fix_legacy(item) if isinstance(item, str) else item for item in items)
-        for before, after in zip(items, fixed, strict=True):
-            if before != after:
-                changed.append((name, str(before), str(after)))
+        # fix_legacy leaves ASCII text as it is, so most identifiers and English need no call.
+        fixed = tuple(
+            fix_legacy(item) if isinstance(item, str) and not item.isascii() else item
+            for item in items
+        )
+        if fixed != items:
+            changed.extend(
+                (name, str(before), str(after))
+                for before, after in zip(items, fixed, strict=True)
+                if before != after
+            )
         values[name] = fixed if isinstance(value, tuple) else fixed[0]
     return changed
 
 
-def _values(items: Iterable[str | None], *, isbd: bool = False) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for item in items:
-        value = strip_isbd(item) if isbd else clean_text(item)
-        if value:
-            seen.setdefault(value)
-    return tuple(seen)
-
-
-def _languages(values: Iterable[str]) -> tuple[str, ...]:
-    codes = (_LANGUAGES.get(value.strip().lower(), value.strip().lower()) for value in values)
-    return tuple(dict.fromkeys(code for code in codes if re.fullmatch(r"[a-z]{3}", code)))
-
-
-def _identifiers(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    isbns = tuple(
-        dict.fromkeys(
-            code
-            for value in values
-            if "isbn" in value.lower() or re.fullmatch(r"[\d\- X]{10,17}", value)
-            for code in [isbn13(value)]
-            if code
-        )
-    )
-    return values, isbns
-
-
 def _dublin_core(element: etree._Element) -> dict[str, object]:
+    texts: dict[str, list[str | None]] = {}
+    for node in element.iter(f"{{{DC_NS}}}*"):  # one walk, not one per element name
+        texts.setdefault(node.tag, []).append(node.text)
+
     def dc(name: str) -> tuple[str, ...]:
-        return _values(node.text for node in element.iter(f"{{{DC_NS}}}{name}"))
+        found = texts.get(f"{{{DC_NS}}}{name}")
+        return unique_values(found) if found else ()
 
     titles = dc("title")
-    identifiers, isbns = _identifiers(dc("identifier"))
+    identifiers, isbns = identifiers_and_isbns(dc("identifier"))
     date = dc("date")
-    years = year_range(date[0]) if date else None
+    years = _year_range(date[0]) if date else None
     return dict(
         title=titles[0] if titles else None,
         creators=dc("creator") + dc("contributor"),
@@ -151,7 +134,7 @@ def _dublin_core(element: etree._Element) -> dict[str, object]:
         year_from=years[0] if years else None,
         year_to=years[1] if years else None,
         kind=kind_of(dc("type") + dc("format")),
-        languages=_languages(dc("language")),
+        languages=language_codes(dc("language")),
         identifiers=identifiers,
         isbns=isbns,
         places=dc("coverage") + dc("spatial"),
@@ -177,15 +160,15 @@ def _marc(element: etree._Element) -> dict[str, object]:
         for field in fields(*tags):
             parts = subfields(field, codes)
             found.extend([" ".join(parts)] if join else parts)
-        return _values(found, isbd=True)
+        return unique_values(found, isbd=True)
 
     leader = element.findtext(tag("leader")) or ""
     control = {f.get("tag"): f.text or "" for f in element.iter(tag("controlfield"))}
     title_parts = [strip_isbd(part) for f in fields("245") for part in subfields(f, "abnp")]
     title = " : ".join(part for part in title_parts[:2] if part) or None
     date = (values(("260", "264"), "c") or (None,))[0]
-    years = year_range(date) or year_range(control.get("008", "")[7:11])
-    identifiers, isbns = _identifiers(
+    years = _year_range(date) or _year_range(control.get("008", "")[7:11])
+    identifiers, isbns = identifiers_and_isbns(
         values(("020",), "a")
         + values(("022",), "a")
         + values(("090", "082", "084"), "ab", join=True)
@@ -208,9 +191,91 @@ def _marc(element: etree._Element) -> dict[str, object]:
         year_from=years[0] if years else None,
         year_to=years[1] if years else None,
         kind=kind,
-        languages=_languages(languages),
+        languages=language_codes(languages),
         identifiers=identifiers,
         isbns=isbns,
         places=values(("651",), "a") + values(("662",), "a"),
         rights=(values(("540", "506"), "a") or (None,))[0],
     )
+
+
+def _qualified_dc(element: etree._Element) -> dict[str, object]:
+    # Qualified DC puts refinements (dcterms) beside the 15 elements (dc), and real servers write
+    # either in either namespace (CONTENTdm's <dc:alternative>, Ohio's <dcterms:title>), so
+    # elements are read by name in both. Each refinement goes where its DC element goes in
+    # oai_dc; dcterms:temporal is a period, so it is a subject rather than a place.
+    def terms(*names: str, split: bool = False) -> tuple[str, ...]:
+        texts = [
+            node.text or ""
+            for name in names
+            for node in element.iter(f"{{{DC_NS}}}{name}", f"{{{DCTERMS_NS}}}{name}")
+        ]
+        return split_joined(texts) if split else unique_values(texts)
+
+    title = (terms("title") or terms("alternative") or (None,))[0]
+    # DSpace's qdc writes the accession date as dcterms:created and dateAccepted; its
+    # dcterms:issued is the date of the work, so it comes first.
+    dates = terms("issued", "created", "date", "dateCopyrighted", "dateAccepted")
+    years = _year_range(dates[0]) if dates else None
+    nodes = [
+        node
+        for name in ("identifier", "bibliographicCitation")
+        for node in element.iter(f"{{{DC_NS}}}{name}", f"{{{DCTERMS_NS}}}{name}")
+    ]
+    identifiers, isbns = identifiers_and_isbns(unique_values(node.text for node in nodes))
+    typed = (node.text or "" for node in nodes if _xsi_type(node).upper() == "ISBN")
+    isbns = tuple(dict.fromkeys((*(code for code in map(isbn13, typed) if code), *isbns)))
+    return dict(
+        title=title,
+        creators=terms("creator", "contributor", split=True),
+        subjects=terms("subject", "temporal", split=True),
+        description=" ".join(terms("description", "abstract", "tableOfContents")) or None,
+        publisher=(terms("publisher") or (None,))[0],
+        date=dates[0] if dates else None,
+        year_from=years[0] if years else None,
+        year_to=years[1] if years else None,
+        kind=kind_of(terms("type", "format", "medium", split=True)),
+        languages=language_codes(terms("language", split=True)),
+        identifiers=identifiers,
+        isbns=isbns,
+        # "covarage": an older DSpace qdc.xsl misspells the element.
+        places=terms("coverage", "spatial", "covarage", split=True),
+        rights=(terms("rights", "license", "accessRights") or (None,))[0],
+    )
+
+
+# Dates repeat from record to record ("1998", "[197-?]"), so their ranges are remembered.
+_remembered_year_range = lru_cache(maxsize=1024)(year_range)
+
+
+def _year_range(value: str | None) -> tuple[int, int] | None:
+    """``catalog.normalize.year_range``, remembered for short values."""
+    if value is not None and len(value) <= 40:
+        return _remembered_year_range(value)
+    return year_range(value)
+
+
+def _xsi_type(node: etree._Element) -> str:
+    """The local part of an xsi:type ("dcterms:URI" → "URI"), or ""."""
+    return (node.get(f"{{{XSI_NS}}}type") or "").rpartition(":")[2]
+
+
+def _is_root(element: etree._Element, roots: tuple[str, ...]) -> bool:
+    """Whether ``element`` is one of ``roots``: "{ns}name", "name" (no namespace) or "{*}name"."""
+    local = etree.QName(element).localname
+    return any(root == element.tag or root == f"{{*}}{local}" for root in roots)
+
+
+# Metadata prefix: the mapper, the root elements it reads, and the root named in errors.
+_FORMATS: dict[str, tuple[Callable[[etree._Element], dict[str, object]], tuple[str, ...], str]] = {
+    "oai_dc": (_dublin_core, ("{*}dc",), "<oai_dc:dc>"),
+    "marc21": (_marc, ("{*}record",), "<marc:record>"),
+    "marcxml": (_marc, ("{*}record",), "<marc:record>"),
+    # CONTENTdm's oai_qdc; DSpace's and Omeka's qdc (an older DSpace qdc.xsl writes dcterms:record).
+    "oai_qdc": (_qualified_dc, ("{*}qualifieddc", f"{{{DCTERMS_NS}}}record"),
+                "<oai_qdc:qualifieddc>"),
+    "qdc": (_qualified_dc, ("{*}qualifieddc", f"{{{DCTERMS_NS}}}record"),
+            "<qdc:qualifieddc> or <dcterms:record>"),
+    "mods": (mods_values, (f"{{{MODS_NS}}}mods", "mods"),
+             f"one <mods:mods> record in namespace {MODS_NS} (MODS 3)"),
+}  # fmt: skip

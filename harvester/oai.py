@@ -205,11 +205,11 @@ class OAIClient:
         if node is None:
             raise self._error("Identify: the response has no <Identify> element")
         return Identity(
-            repository_name=_text(node, "oai:repositoryName") or "",
-            granularity=_text(node, "oai:granularity") or "YYYY-MM-DD",
-            earliest_datestamp=_text(node, "oai:earliestDatestamp") or "",
-            deleted_record=_text(node, "oai:deletedRecord") or "no",
-            response_date=_datestamp(_text(root, "oai:responseDate")),
+            repository_name=_text(node, "repositoryName") or "",
+            granularity=_text(node, "granularity") or "YYYY-MM-DD",
+            earliest_datestamp=_text(node, "earliestDatestamp") or "",
+            deleted_record=_text(node, "deletedRecord") or "no",
+            response_date=_datestamp(_text(root, "responseDate")),
         )
 
     def list_records(
@@ -283,9 +283,7 @@ class OAIClient:
         item = root.find("oai:GetRecord/oai:record", _NS)
         if item is None:
             raise self._error(f"{request}: the response has no <GetRecord><record> element")
-        read = _record(
-            self.library.code, request, item, _datestamp(_text(root, "oai:responseDate"))
-        )
+        read = _record(self.library.code, request, item, _datestamp(_text(root, "responseDate")))
         if isinstance(read, str):
             raise self._error(read)
         return read
@@ -319,10 +317,10 @@ class OAIClient:
             root, repairs = self._request(params, request, empty_codes=("noRecordsMatch",))
             if root is None:
                 return
-            node = root.find(f"oai:{verb}", _NS)
+            node = _child(root, verb)
             if node is None:
                 raise self._error(f"{request}: the response has no <{verb}> element")
-            response_date = _datestamp(_text(root, "oai:responseDate"))
+            response_date = _datestamp(_text(root, "responseDate"))
             items = [item for item in node if item.tag == item_tag]
             records = tuple(
                 _record(self.library.code, request, item, response_date)
@@ -330,7 +328,7 @@ class OAIClient:
                 else _header(self.library.code, request, item, response_date)
                 for item in items
             )
-            token_node = node.find("oai:resumptionToken", _NS)
+            token_node = _child(node, "resumptionToken")
             token = (token_node.text or "").strip() if token_node is not None else ""
             size = token_node.get("completeListSize") if token_node is not None else None
             empty_in_a_row = 0 if items else empty_in_a_row + 1
@@ -475,8 +473,14 @@ def _describe(params: dict[str, str]) -> str:
     return str(params.get("verb"))
 
 
-def _text(node: etree._Element, path: str) -> str | None:
-    found = node.find(path, _NS)
+def _child(node: etree._Element, name: str) -> etree._Element | None:
+    """The first ``<oai:name>`` child of ``node`` (``find("oai:name")`` without its parsing)."""
+    return next(node.iterchildren(f"{{{OAI_NS}}}{name}"), None)
+
+
+def _text(node: etree._Element, name: str) -> str | None:
+    """The stripped text of the first ``<oai:name>`` child of ``node``, or None."""
+    found = _child(node, name)
     if found is None or found.text is None:
         return None
     return found.text.strip() or None
@@ -502,13 +506,13 @@ def _record(
     library: str, request: str, item: etree._Element, response_date: datetime | None
 ) -> tuple[Header, etree._Element | None] | str:
     """Read one <record>; return why it is unusable instead when it is."""
-    header = item.find("oai:header", _NS)
+    header = _child(item, "header")
     if header is None:
         return f"[{library}] {request}: a <record> without <header> was skipped"
     read = _header(library, request, header, response_date)
     if isinstance(read, str):
         return read
-    metadata = item.find("oai:metadata", _NS)
+    metadata = _child(item, "metadata")
     element = None
     if metadata is not None:
         children = [child for child in metadata if isinstance(child.tag, str)]
@@ -523,8 +527,8 @@ def _header(
 
     A deleted header without a datestamp still deletes: it gets the page's responseDate.
     """
-    oai_id = _text(header, "oai:identifier")
-    datestamp = _datestamp(_text(header, "oai:datestamp"))
+    oai_id = _text(header, "identifier")
+    datestamp = _datestamp(_text(header, "datestamp"))
     deleted = header.get("status") == "deleted"
     if oai_id and deleted and datestamp is None and response_date is not None:
         log.warning(
@@ -547,7 +551,7 @@ def _header(
             datestamp=datestamp,
             deleted=deleted,
             set_specs=tuple(
-                (node.text or "").strip() for node in header.findall("oai:setSpec", _NS)
+                (node.text or "").strip() for node in header.iterchildren(f"{{{OAI_NS}}}setSpec")
             ),
         ),
         None,

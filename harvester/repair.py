@@ -5,6 +5,11 @@ caller can log it with the library and the request:
 
 - text after the root element's end tag that XML does not allow there (PHP notices and warnings
   appended after ``</OAI-PMH>``) is removed: it was never part of the document;
+- PHP notices, warnings and deprecation messages sent before the document (before ``<?xml`` or,
+  without a declaration, the ``<OAI-PMH>`` start tag), in PHP's HTML form (``<br />
+  <b>Warning</b>: … on line <b>12</b><br />``) or plain (``Deprecated: …``, ``PHP Notice: …``),
+  and white space there, are removed. Anything else before the document (an HTML error page)
+  is left for the parser to refuse;
 - XML declarations repeated inside the document (``<?xml …?>`` at the top of each
   ``<metadata>``, as some DSpace/Dataverse versions write) are removed, as DPLA's ingestion
   does; a declaration says nothing but the encoding, which the page's own one already says;
@@ -60,6 +65,18 @@ _SINGLE_BYTE_NAMES = frozenset(
     }
 )
 _BOMS = (b"\xfe\xff", b"\xff\xfe", b"\x00\x00\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Where the document starts: its declaration, else the root's start tag (``<oai:OAI-PMH``).
+_DOCUMENT_START = re.compile(rb"<\?xml\s|<(?:[A-Za-z_][\w.-]*:)?OAI-PMH[\s/>]")
+_MAX_PREAMBLE = 8192  # PHP messages are short; a page that starts later is not a PHP page
+# A PHP diagnostic line, HTML tags removed: "Warning: Undefined variable $x in … on line 12",
+# "PHP Deprecated: …". Fatal errors end the script, so they never come before a document.
+_PHP_MESSAGE = re.compile(
+    rb"(?:PHP\s+)?(?:Warning|Notice|Deprecated|Strict Standards|User (?:Warning|Notice|"
+    rb"Deprecated))\s*:\s*\S"
+)
+# The tags PHP's html_errors wraps a message in: <br />, <b>, </b>.
+_TAGS = re.compile(rb"</?(?:br|b)\s*/?>", re.IGNORECASE)
 # The root's end tag, with or without a prefix (``</oai:OAI-PMH>``), found from the end.
 _ROOT_NAME = b"OAI-PMH"
 _ROOT_END_BEFORE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?\Z")
@@ -113,6 +130,7 @@ def repair_xml(body: bytes) -> Repaired:
         return Repaired(body)
     repairs: list[str] = []
     doubts: list[str] = []
+    body = _strip_before_document(body, repairs, doubts)
     body = _strip_after_root(body, repairs)
     body = _remove_inner_declarations(body, repairs)
     declared = _declared_encoding(body)
@@ -126,6 +144,37 @@ def repair_xml(body: bytes) -> Repaired:
         return Repaired(body, tuple(repairs))
     body = _remove_controls(body, repairs)
     return Repaired(body, tuple(repairs), tuple(doubts))
+
+
+def _strip_before_document(body: bytes, repairs: list[str], doubts: list[str]) -> bytes:
+    """Cut PHP messages and white space sent before ``<?xml`` (or the root's start tag)."""
+    bom = _UTF8_BOM if body.startswith(_UTF8_BOM) else b""
+    start = _DOCUMENT_START.search(body, len(bom), len(bom) + _MAX_PREAMBLE)
+    if start is None or start.start() == len(bom):
+        return body
+    preamble = body[len(bom) : start.start()]
+    lines = [_TAGS.sub(b"", line).strip() for line in preamble.splitlines()]
+    messages = [line for line in lines if line]
+    preview = " ".join(preamble.decode("utf-8", "replace").split())[:80]
+    if not all(_PHP_MESSAGE.match(line) for line in messages):
+        doubts.append(
+            f"{len(preamble)} byte(s) before the XML document are not PHP messages or white "
+            f"space (they began {preview!r}), so they were not removed"
+        )
+        return body
+    if not messages and not body.startswith(b"<?xml", start.start()):
+        return body  # white space before the root element: XML allows it when undeclared
+    if messages:
+        repairs.append(
+            f"removed {len(preamble)} byte(s) before the XML document: {len(messages)} PHP "
+            f"message(s) the member's server printed first (they began {preview!r})"
+        )
+    else:
+        repairs.append(
+            f"removed {len(preamble)} byte(s) of white space before the XML declaration, "
+            "which XML allows only at the very start"
+        )
+    return bom + body[start.start() :]
 
 
 def _strip_after_root(body: bytes, repairs: list[str]) -> bytes:

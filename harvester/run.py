@@ -3,22 +3,26 @@
 A run harvests one *window* per library (and set): from the saved ``next_from`` (the server's
 responseDate when the last window started) to now. The window, its resumption token and the
 server's clock are saved in the store after every page, so a run killed mid-harvest loses at
-most the page in flight and the next run resumes from the saved token. A token the server
+most the page it was storing (and the next one, fetched ahead from the second page on: see
+`harvester.ahead`) and the next run resumes from the saved token. A token the server
 rejects (``badResumptionToken``, e.g. expired; or ``badArgument`` for a saved token, e.g. one
 made by the other harvest mode's verb) restarts the window from its ``from``; upserts are
-idempotent, so records seen twice are neither lost nor duplicated.
+idempotent, so records seen twice are neither lost nor duplicated. A window in flight whose
+member has since changed its harvest mode or metadata prefix is not resumed at all (its token
+was made for another verb or format): it restarts from its ``from``.
 
 A run can be asked to stop (``HarvestOptions.should_stop``, e.g. on SIGTERM): the flag is read
 after each page is committed and its window saved, and before each library starts. A stopped
 library's window stays in flight at the saved token, so the next run asks for the next page,
-never the one already stored; its summary says ``stopped`` and it is neither a success nor a
-failure (it is not written to the harvest history, see `harvest_library`).
+never the one already stored (a page already fetched ahead is dropped unstored and asked for
+again); its summary says ``stopped`` and it is neither a success nor a failure (it is not
+written to the harvest history, see `harvest_library`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +33,7 @@ from lxml import etree
 from catalog.errors import HarvestError, OAIResponseError, RecordError
 from catalog.models import HarvestSummary, Library, Record
 from catalog.store import HarvestWindow, Store
+from harvester.ahead import fetch_ahead
 from harvester.mapping import map_record
 from harvester.oai import Header, Identity, OAIClient, Page
 from harvester.polite import HostGate
@@ -85,6 +90,8 @@ def open_client(
     )
 
 
+# Called after each committed page with the library's code, the page and the records received
+# so far in this run (mapped or not; compare with the page's complete_list_size).
 ProgressCallback = Callable[[str, Page, int], None]
 
 
@@ -93,6 +100,7 @@ class _Tally:
     """The counts of one library's run (mutable while it runs; the summary is frozen)."""
 
     pages: int = 0
+    received: int = 0  # records on the pages so far, mapped or skipped
     stored: int = 0
     deleted: int = 0
     skipped: int = 0
@@ -218,30 +226,18 @@ def _open_window(
         saved = legacy if legacy and legacy.metadata_prefix is None else None
     granularity = identity.granularity
     until = _format_for(granularity, options.until) if options.until else None
+    mode = _harvest_mode(library, options)
     if options.from_ or options.full:
         since = options.from_
-    elif (
-        saved is not None
-        and saved.in_flight
-        and saved.metadata_prefix == library.metadata_prefix
-        and saved.set_spec == library.set_spec
-    ):
-        log.info(
-            "[%s] resuming the window from %s saved at %s, %s",
-            library.code,
-            saved.from_ or "the beginning",
-            saved.updated_at,
-            f"at resumption token {saved.resumption_token!r}"
-            if saved.resumption_token
-            else "from its start",
-        )
-        return saved
+    elif saved is not None and saved.in_flight and saved.set_spec == library.set_spec:
+        return _resume_window(library, store, saved, mode)
     else:
         since = saved.next_from if saved else None
     window = HarvestWindow(
         library=library.code,
         set_spec=library.set_spec,
         metadata_prefix=library.metadata_prefix,
+        harvest_mode=mode,
         from_=_format_for(granularity, since) if since else None,
         until=until,
         next_from=saved.next_from if saved else None,
@@ -254,6 +250,54 @@ def _open_window(
         f" set {library.set_spec!r}" if library.set_spec else "",
         window.from_ or "the beginning",
         library.endpoint,
+    )
+    store.save_harvest_window(window)
+    return window
+
+
+def _resume_window(
+    library: Library, store: Store, saved: HarvestWindow, mode: str
+) -> HarvestWindow:
+    """Resume ``saved`` at its token, or restart it from its ``from`` when the token belongs to
+    another verb or format: the member's harvest mode or metadata prefix changed since."""
+    changed = [
+        f"the {what} changed from {before!r} to {now!r}"
+        for what, before, now in (
+            ("metadata prefix", saved.metadata_prefix, library.metadata_prefix),
+            ("harvest mode", saved.harvest_mode, mode),
+        )
+        # A window saved before catalog version 4 has no mode: its token is tried, and a
+        # badArgument for it restarts the window then (see harvest_library).
+        if before is not None and before != now
+    ]
+    if not changed:
+        log.info(
+            "[%s] resuming the window from %s saved at %s, %s",
+            library.code,
+            saved.from_ or "the beginning",
+            saved.updated_at,
+            f"at resumption token {saved.resumption_token!r}"
+            if saved.resumption_token
+            else "from its start",
+        )
+        return replace(saved, harvest_mode=mode)
+    log.warning(
+        "[%s] %s since the window in flight from %s was saved at %s: its resumption token %r "
+        "was made for the other verb or format, so it is not resumed; the window restarts from "
+        "%s, records already stored are kept",
+        library.code,
+        " and ".join(changed),
+        saved.from_ or "the beginning",
+        saved.updated_at,
+        saved.resumption_token,
+        saved.from_ or "the beginning",
+    )
+    window = replace(
+        saved,
+        metadata_prefix=library.metadata_prefix,
+        harvest_mode=mode,
+        resumption_token=None,
+        response_date=None,
     )
     store.save_harvest_window(window)
     return window
@@ -277,7 +321,7 @@ def _harvest_window(
     """Harvest ``window`` from its token (or its start); return it and how the harvest ended."""
     identifiers = _harvest_mode(library, options) == "identifiers"
     list_pages = client.list_identifiers if identifiers else client.list_records
-    for page in list_pages(
+    pages = list_pages(
         metadata_prefix=library.metadata_prefix,
         from_=window.from_,
         until=window.until,
@@ -285,18 +329,44 @@ def _harvest_window(
         resumption_token=window.resumption_token,
         max_requests=options.max_requests,
         max_empty_pages=options.max_empty_pages,
-    ):
-        if identifiers:
-            page = _fetch_records(client, library, page)
+    )
+    if identifiers:
+        pages = (_fetch_records(client, library, page) for page in pages)
+    # The next page (and its GetRecords) is fetched while this one is mapped and stored.
+    with fetch_ahead(pages, name=f"harvest-{library.code}-fetch") as ahead:
+        return _store_pages(ahead, library, store, options, window, quarantine, tally, progress)
+
+
+def _store_pages(
+    pages: Iterator[Page],
+    library: Library,
+    store: Store,
+    options: HarvestOptions,
+    window: HarvestWindow,
+    quarantine: Quarantine,
+    tally: _Tally,
+    progress: ProgressCallback | None,
+) -> tuple[HarvestWindow, _Outcome]:
+    """Map and store each page, committing it and saving the window after it."""
+    for page in pages:
         records = _map_page(library, page, quarantine, tally)
         result = store.upsert_page(records)
         tally.pages += 1
+        tally.received += len(page.records) + len(page.skipped)
         tally.stored += result.stored
         tally.deleted += result.deleted
         tally.errors.extend(f"[{library.code}] {page.request}: {r}" for r in page.repairs)
         if progress:
-            progress(library.code, page, tally.stored + tally.deleted)
-        log.debug("[%s] %s: %d records", library.code, page.request, len(records))
+            progress(library.code, page, tally.received)
+        log.debug(
+            "[%s] %s: %d records, %d%s so far, %d stored or deleted",
+            library.code,
+            page.request,
+            len(page.records) + len(page.skipped),
+            tally.received,
+            f" of {page.complete_list_size}" if page.complete_list_size else "",
+            result.stored + result.deleted,
+        )
         # Saved after the page is committed: a crash in between asks for this page again,
         # and storing it twice changes nothing.
         window = replace(

@@ -10,6 +10,10 @@ OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 MARC_NS = "http://www.loc.gov/MARC21/slim"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+MODS_NS = "http://www.loc.gov/mods/v3"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+XLINK_NS = "http://www.w3.org/1999/xlink"
 
 # recover=False: a page that is not well-formed is refused, never half-read (sickle's own
 # parser recovers silently and drops content).
@@ -39,12 +43,12 @@ def metadata_bytes(element: etree._Element) -> bytes:
     """
     parent = element.getparent()
     inherited = parent.nsmap if parent is not None else {}
+    # The prefixes declared in the element or below it ("start-ns" reports each declaration
+    # once, where it is made; the default namespace comes as "").
     own = [
         prefix
-        for node in element.iter()
-        if isinstance(node.tag, str)
-        for prefix, uri in node.nsmap.items()
-        if prefix is not None and inherited.get(prefix) != uri
+        for _, (prefix, uri) in etree.iterwalk(element, events=("start-ns",))
+        if prefix and inherited.get(prefix) != uri
     ]
     detached = copy.deepcopy(element)
     etree.cleanup_namespaces(detached, keep_ns_prefixes=own)

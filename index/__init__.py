@@ -5,12 +5,13 @@ Imports `catalog` and `config` only; never `harvester` or `webapp`. Owns whoosh.
 
 from index.build import IndexSummary, update_index
 from index.query import ParsedQuery, parse_query
-from index.search import FACETS, SearchHit, SearchIndex, SearchResult
+from index.search import FACETS, SORTS, SearchHit, SearchIndex, SearchResult
 
 __all__ = [
     "FACETS",
     "IndexSummary",
     "ParsedQuery",
+    "SORTS",
     "SearchHit",
     "SearchIndex",
     "SearchResult",

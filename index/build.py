@@ -74,9 +74,15 @@ def update_index(
 
     Raises SearchIndexError when another process holds the writer lock past ``lock_timeout``.
     """
+    stale = whoosh_index.exists_in(str(index_dir)) and (
+        schema_version_of(index_dir) != SCHEMA_VERSION
+    )
     ix = open_or_create(index_dir, rebuild=rebuild)
     seq_file = index_dir / _SEQ_FILE
     last_seq = int(seq_file.read_text() or 0) if seq_file.exists() else 0
+    # Into an empty index every change is a new record (the change sequence holds each record
+    # once): adding skips update_document's lookup of the key in every segment.
+    fresh = last_seq == 0 and ix.doc_count_all() == 0
     indexed = removed = 0
     try:
         while True:
@@ -89,6 +95,9 @@ def update_index(
                     if stored.record.deleted:
                         writer.delete_by_term("key", stored.record.key)
                         removed += 1
+                    elif fresh:
+                        writer.add_document(**to_document(stored))
+                        indexed += 1
                     else:
                         writer.update_document(**to_document(stored))
                         indexed += 1
@@ -104,7 +113,9 @@ def update_index(
     finally:
         ix.close()
     log.info("index: %d documents updated, %d removed, at change %d", indexed, removed, last_seq)
-    return IndexSummary(indexed=indexed, removed=removed, last_seq=last_seq, rebuilt=rebuild)
+    return IndexSummary(
+        indexed=indexed, removed=removed, last_seq=last_seq, rebuilt=rebuild or stale
+    )
 
 
 def _writer(ix: whoosh_index.Index, index_dir: Path, timeout: float) -> IndexWriter:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate, chain
+from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import Matcher
@@ -54,11 +55,15 @@ class DocValues:
     """
 
     def __init__(
-        self, searcher: Searcher, facets: Iterable[str], overlapping: Iterable[str] = ()
+        self,
+        searcher: Searcher,
+        facets: Iterable[str],
+        overlapping: Mapping[str, str] | None = None,
     ) -> None:
-        """Read the facet columns (measured: 27–54 ms each at 48,300 records, once a commit).
+        """Read the facet columns (measured: 260 ms CPU for six at 48,300 records, once a commit).
 
-        ``overlapping`` facets are comma-separated KEYWORDs: a record has several values.
+        ``overlapping`` maps each facet where a record has several values to the separator
+        of its column (a comma for KEYWORDs).
         """
         reader = searcher.reader()
         self.size = int(reader.doc_count_all())
@@ -67,17 +72,30 @@ class DocValues:
         )
         self._single: dict[str, list[str | None]] = {}
         self._multi: dict[str, list[tuple[str, ...]]] = {}
+        # A facet with several values a record is counted by combination when combinations
+        # are few (languages, provinces): one Counter of small ints, then each combination's
+        # count goes to its values. Measured (CPU) at 48,300 records, 15,890 matches:
+        # subjects 2.7 → 0.9 ms, provinces 1.4 → 0.9 ms, as fast as a one-value facet.
+        self._combinations: dict[str, tuple[list[int], list[tuple[str, ...]]]] = {}
+        overlapping = overlapping or {}
         for name in facets:
             values = [_text(value) for value in reader.column_reader(name)]
-            if name in overlapping:
-                self._multi[name] = [_split(value) for value in values]
-            else:
+            if name not in overlapping:
                 self._single[name] = values
+                continue
+            separator = overlapping[name]
+            distinct: dict[str | None, int] = {}
+            ids = [distinct.setdefault(value, len(distinct)) for value in values]
+            if len(distinct) * 4 <= len(ids):
+                combinations = [_split(value, separator) for value in distinct]
+                self._combinations[name] = (ids, combinations)
+            else:  # mostly distinct: count the values themselves
+                self._multi[name] = [_split(value, separator) for value in values]
         # Works by number, so counting distinct works is a set of small ints.
         numbers: dict[str | None, int] = {}
         self.work = [numbers.setdefault(_text(value), len(numbers)) for value in
                      reader.column_reader("cluster")]  # fmt: skip
-        self._title_rank: list[int] | None = None
+        self._ranks: dict[str, list[int]] = {}
         self._lengths: dict[tuple[int, str], bytes] = {}
         self._postings: OrderedDict[tuple[str, bytes], _Postings] = OrderedDict()
         self._held = 0
@@ -85,20 +103,60 @@ class DocValues:
 
     def count(self, name: str, docs: Iterable[int]) -> Counter[str | None]:
         """Count the values of facet ``name`` over ``docs`` (None: records without one)."""
+        if name in self._combinations:
+            ids, combinations = self._combinations[name]
+            counts: Counter[str | None] = Counter()
+            for number, count in Counter(map(ids.__getitem__, docs)).items():
+                for value in combinations[number]:
+                    counts[value] += count
+            return counts
         if name in self._multi:
             return Counter(chain.from_iterable(map(self._multi[name].__getitem__, docs)))
         return Counter(map(self._single[name].__getitem__, docs))
 
-    def title_rank(self, searcher: Searcher) -> list[int]:
-        """Return each document's place in title order (the `title_sort` column's byte order)."""
-        if self._title_rank is None:
-            titles = list(searcher.reader().column_reader("title_sort"))
-            order = sorted(range(len(titles)), key=titles.__getitem__)
-            rank = [0] * len(titles)
-            for place, docnum in enumerate(order):
-                rank[docnum] = place
-            self._title_rank = rank
-        return self._title_rank
+    def rank(self, searcher: Searcher, order: str) -> list[int]:
+        """Return each document's place in ``order``: "title", "newest" or "oldest".
+
+        Title order is the `title_sort` column's (Vietnamese alphabetical, untitled last).
+        "newest" and "oldest" sort by the year a record starts (`year`, the year a hit shows;
+        a newspaper run 1976–2025 is 1976, as library catalogues sort serials by their first
+        date); records without a year come last in both, and equal years go in title order.
+        Ties left are broken by document number: every place is distinct, pages never overlap.
+        Computed once per generation, on first use (measured, CPU, at 48,300 records:
+        title 40 ms, then each year order 60 ms).
+        """
+        found = self._ranks.get(order)
+        if found is not None:
+            return found
+        keys: list[Any]
+        if order == "title":
+            keys = list(searcher.reader().column_reader("title_sort"))
+        elif order in ("newest", "oldest"):
+            # One int a record, (no year, year, title place), sorts faster than tuples.
+            titles = self.rank(searcher, "title")
+            size = len(titles)
+            # The decade is set exactly when the year is; a missing NUMERIC reads as its maximum.
+            dated = self._single["decade"]
+            years = [
+                year if dated[docnum] is not None else None
+                for docnum, year in enumerate(searcher.reader().column_reader("year"))
+            ]
+            known = [year for year in years if year is not None] or [0]
+            low, high = min(known), max(known)
+            span = high - low + 2  # the last place is for no year
+            keys = [
+                ((span - 1 if year is None else high - year if order == "newest" else year - low)
+                 * size + titles[docnum])
+                for docnum, year in enumerate(years)
+            ]  # fmt: skip
+        else:
+            raise ValueError(f"unknown order {order!r}")
+        places = sorted(range(len(keys)), key=keys.__getitem__)  # stable: ties by number
+        rank = [0] * len(keys)
+        for place, docnum in enumerate(places):
+            rank[docnum] = place
+        with self._lock:
+            return self._ranks.setdefault(order, rank)
 
     def postings(self, searcher: Searcher, field: str, text: bytes) -> _Postings:
         """Return one term's postings across segments, kept while the budget allows.
@@ -179,10 +237,12 @@ def _text(value: object) -> str | None:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    """Split a comma-separated KEYWORD column value as its tokenizer does."""
+def _split(value: str | None, separator: str) -> tuple[str, ...]:
+    """Split a column value with several values as its field's tokenizer does."""
     if not value:
         return ()
+    if separator != ",":  # a line tokenizer keeps each line whole
+        return tuple(part for part in value.split(separator) if part)
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 

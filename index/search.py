@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,11 +18,18 @@ from catalog.normalize import fold
 from index import suggest as typing_help
 from index.build import schema_version_of
 from index.cache import GenerationCache
+from index.collation import sort_key
 from index.matching import DocValues, QueryRun, ranked
 from index.query import parse_query
-from index.schema import SCHEMA_VERSION, SUGGEST_KINDS
+from index.schema import SCHEMA_VERSION, SUBJECT_SEPARATOR, SUGGEST_KINDS, subject_value
 
-FACETS = ("library", "kind", "province", "decade")
+FACETS = ("library", "kind", "province", "decade", "language", "subject")
+# Facets where a record has several values, with the separator of their column.
+_OVERLAPPING = {"province": ",", "language": ",", "subject": SUBJECT_SEPARATOR}
+_FACET_LIMITS = {"subject": 30}  # most frequent values returned; the others are counted too
+# Result orders: relevance (an empty query lists titles alphabetically), the newest or oldest
+# first, titles in Vietnamese alphabetical order (index/collation.py).
+SORTS = ("relevance", "newest", "oldest", "title")
 _FILTER_CACHE = 16  # filter sets: 2.8 MB for one passing half of 48,300 records (measured)
 _FACET_CACHE = 512  # facet counts of recent (query, filters)
 _PAGE_CACHE = 256  # whole result pages: a repeated search (back button, paging) costs no scoring
@@ -92,10 +100,14 @@ class SearchIndex:
     def searcher(self) -> Searcher:
         """Return this thread's searcher, refreshed when the index has changed."""
         searcher: Searcher | None = getattr(self._local, "searcher", None)
+        if searcher is not None and not searcher.up_to_date():
+            # Not Searcher.refresh(): it reuses the reader of every segment it already had,
+            # and a reused reader keeps the deletions it was opened with, so updated and
+            # deleted records would stay findable until a restart.
+            searcher.close()
+            searcher = None
         if searcher is None:
             searcher = self._index().searcher()
-        elif not searcher.up_to_date():
-            searcher = searcher.refresh()
         self._local.searcher = searcher
         return searcher
 
@@ -119,27 +131,32 @@ class SearchIndex:
         years: tuple[int | None, int | None] = (None, None),
         page: int = 1,
         per_page: int = 20,
+        sort: str = "relevance",
     ) -> SearchResult:
         """Search for ``text`` (any form of Vietnamese) within ``filters``; pages from 1.
 
-        Records of one work held by several libraries come back as one hit.
+        Records of one work held by several libraries come back as one hit: the work takes
+        the place of its record that comes first in ``sort`` (one of SORTS), and that record
+        is the hit shown (under "newest", the newest edition or copy that matched).
         """
         if page < 1 or not 1 <= per_page <= 100:
             raise QueryError(
                 f"page must be 1 or more and per_page 1 to 100, got {page} and {per_page}"
             )
+        if sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
         parsed = parse_query(text)
         searcher = self.searcher()
         generation = int(searcher.reader().generation())
         values = self._values.get(
-            generation, "values", lambda: DocValues(searcher, FACETS, overlapping=("province",))
+            generation, "values", lambda: DocValues(searcher, FACETS, overlapping=_OVERLAPPING)
         )
         filters = dict(filters or {})
         filter_query = _filter_query(filters, years)
         chosen = sorted((name, tuple(sorted(picked))) for name, picked in filters.items() if picked)
         filter_key = (tuple(chosen), years)
         count_key = (repr(parsed.query), filter_key)
-        page_key = (text, count_key, page, per_page)
+        page_key = (text, count_key, page, per_page, sort)
         cached = self._pages.peek(generation, page_key)
         if cached is not None:
             return cached
@@ -162,13 +179,17 @@ class SearchIndex:
             )
             self._counts.put(generation, count_key, counted)
         wanted = page * per_page
-        if parsed.is_empty:
-            scores = [0.0] * values.size
-            order = ranked(docs, values.title_rank(searcher).__getitem__, reverse=False)
+        if sort != "relevance" or parsed.is_empty:
+            rank = values.rank(searcher, "title" if sort == "relevance" else sort)
+            order = sorted(docs, key=rank.__getitem__)  # ranks are distinct: no ties
+            firsts = _first_of_each_work(order, values.work, wanted)
+            # Scores only for the page shown (the API reports them).
+            shown = set(firsts[(page - 1) * per_page :])
+            scores = [0.0] * values.size if parsed.is_empty else run.scores(shown)
         else:
             scores = run.scores(docs)
             order = ranked(docs, scores.__getitem__, reverse=True)
-        firsts = _first_of_each_work(order, values.work, wanted)
+            firsts = _first_of_each_work(order, values.work, wanted)
         # A Results of the page only, for Whoosh's highlighter (it reads the query's terms).
         results = Results(
             searcher,
@@ -206,10 +227,11 @@ class SearchIndex:
         if len(prefix) > 200:
             raise QueryError(f"the prefix is {len(prefix)} characters long; the limit is 200")
         reader = self.searcher().reader()
-        if field in FACETS:
+        # "subject" is both a kind of value and a facet: the kind (values as written) wins.
+        if field in FACETS and field not in SUGGEST_KINDS:
             return typing_help.complete_facet(reader, field, prefix, limit=limit)
         if field is not None and field not in SUGGEST_KINDS:
-            choices = ", ".join((*SUGGEST_KINDS, *FACETS))
+            choices = ", ".join(dict.fromkeys((*SUGGEST_KINDS, *FACETS)))
             raise QueryError(f"cannot suggest {field!r}; fields are {choices}")
         kinds = (field,) if field else tuple(SUGGEST_KINDS)
         return typing_help.complete(reader, prefix, kinds=kinds, limit=limit)
@@ -265,11 +287,25 @@ def _hit(hit: object, *, highlight: bool) -> SearchHit:
 
 
 def _ordered(name: str, counts: Iterable[tuple[object, int]]) -> tuple[tuple[str, int], ...]:
-    """Order facet values: decades newest first, the others by count."""
+    """Order facet values: decades newest first, the others by count, then alphabetically.
+
+    A facet with a limit (subjects) keeps only its most frequent values.
+    """
     values = [(str(value), int(count)) for value, count in counts if value]
     if name == "decade":
         return tuple(sorted(values, reverse=True))
-    return tuple(sorted(values, key=lambda item: (-item[1], item[0])))
+    limit = _FACET_LIMITS.get(name, len(values))
+    if len(values) > limit:  # collation keys only for the values that can make the list
+        values.sort(key=lambda item: -item[1])
+        values = [item for item in values if item[1] >= values[limit - 1][1]]
+    ordered = sorted(values, key=lambda item: (-item[1], _collation_key(item[0]), item[0]))
+    return tuple(ordered[:limit])
+
+
+@functools.lru_cache(maxsize=50_000)
+def _collation_key(value: str) -> str:
+    """Return a facet value's Vietnamese sort key; values recur in every search."""
+    return sort_key(value)
 
 
 def _filter_query(
@@ -279,6 +315,10 @@ def _filter_query(
     for name, values in filters.items():
         if name not in FACETS:
             raise QueryError(f"cannot filter by {name!r}; filters are {', '.join(FACETS)}")
+        if name == "subject":  # as the index holds it: "Lịch sử." finds "Lịch sử"
+            values = tuple(subject_value(value) for value in values)
+        elif name == "language":  # ISO 639-3 codes are lower case
+            values = tuple(value.strip().lower() for value in values)
         if values:
             clauses.append(Or([Term(name, value) for value in values]))
     start, end = years

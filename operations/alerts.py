@@ -3,6 +3,8 @@
 Checked after each run. An alert goes out once per *episode*: when a member reaches
 ``alert_after_failures`` failed runs in a row (again only after it has recovered and failed
 again), or when its live records fall by more than ``alert_shrink_share`` since the last run.
+The episode ends with one "recovered" notice: at the member's first successful harvest after
+a failures alert, or when its records are back within the share of the count before the drop.
 Episodes are kept in a small JSON file (``alert_state_path``). Delivery: e-mail over SMTP
 and/or a JSON POST to a webhook (urllib: requests belongs to the harvester).
 """
@@ -38,9 +40,10 @@ class Alert:
     """One thing to tell the operators about one member."""
 
     library: str
-    kind: str  # "failures" or "shrink"
+    kind: str  # "failures", "shrink" or "recovered"
     subject: str
     message: str
+    ended: str | None = None  # for "recovered": the kind of alert whose episode ended
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,11 +132,40 @@ def find_alerts(
                 )
         elif streak == 0 and member.pop("failing", None):
             log.info("[%s] harvests succeed again; a new failure streak will alert again", code)
+            alerts.append(
+                Alert(
+                    library=code,
+                    kind="recovered",
+                    ended="failures",
+                    subject=f"[unioncat] {code}: recovered, harvests succeed again",
+                    message=(
+                        f"{library.name_vi} ({code}) was harvested successfully again at "
+                        f"{_when(outcome.last_success if outcome else None)}, after the failures "
+                        f"reported earlier; it holds {counts.get(code, (0, 0))[0]} live records. "
+                        f"A new alert is sent if it fails {after_failures} harvests in a row "
+                        "again."
+                    ),
+                )
+            )
         live = counts.get(code, (0, 0))[0]
         before = member.get("records")
         baseline = member.get("shrink_baseline")
+        member.pop("shrink_ended", None)  # kept one run, for forget() should the notice fail
         if isinstance(baseline, int) and live >= baseline * (1 - shrink_share):
-            member.pop("shrink_baseline")
+            member["shrink_ended"] = member.pop("shrink_baseline")
+            alerts.append(
+                Alert(
+                    library=code,
+                    kind="recovered",
+                    ended="shrink",
+                    subject=f"[unioncat] {code}: recovered, {live} records again",
+                    message=(
+                        f"{library.name_vi} ({code}) holds {live} live records again, back "
+                        f"within {shrink_share:.0%} of the {baseline} it held before the drop "
+                        "reported earlier. A new drop sends a new alert."
+                    ),
+                )
+            )
         elif (
             not isinstance(baseline, int)
             and isinstance(before, int)
@@ -160,10 +192,21 @@ def find_alerts(
 
 
 def forget(state_path: Path, alert: Alert) -> None:
-    """Reopen ``alert``'s episode so that the next run sends it again (delivery failed)."""
+    """Undo what sending ``alert`` marked, so that the next run sends it again (delivery failed).
+
+    A failed "recovered" notice puts its episode back: the next run that finds the member
+    recovered sends the notice again.
+    """
     state = _load(state_path)
     member = state.get(alert.library, {})
-    member.pop("failing" if alert.kind == "failures" else "shrink_baseline", None)
+    if alert.kind == "failures":
+        member.pop("failing", None)
+    elif alert.kind == "shrink":
+        member.pop("shrink_baseline", None)
+    elif alert.ended == "failures":
+        member["failing"] = True
+    elif alert.ended == "shrink" and isinstance(member.get("shrink_ended"), int):
+        member["shrink_baseline"] = member.pop("shrink_ended")
     _save(state_path, state)
 
 
@@ -207,7 +250,8 @@ def deliver(alerts: Sequence[Alert], delivery: Delivery, state_path: Path) -> in
                 )
         if reached:
             sent += 1
-            log.warning("[%s] alert sent: %s", alert.library, alert.subject)
+            level = logging.INFO if alert.kind == "recovered" else logging.WARNING
+            log.log(level, "[%s] alert sent: %s", alert.library, alert.subject)
         else:
             forget(state_path, alert)
     return sent
@@ -249,6 +293,10 @@ def post_webhook(alert: Alert, delivery: Delivery) -> None:
     )
     with urllib.request.urlopen(request, timeout=delivery.timeout) as response:  # noqa: S310
         response.read()
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat() if value else "?"
 
 
 def password_from(environ: os._Environ[str] | dict[str, str]) -> str | None:

@@ -133,7 +133,7 @@ def _acquire(fd: int, path: Path, wait: float) -> None:
             raise RunLockError(_held_message(path, holder, wait), holder)
         if not announced:
             log.info(
-                "run lock %s is held by %s; waiting up to %.0f s",
+                "run lock %s is held by %s; waiting up to %g s",
                 path,
                 holder.describe() if holder else "another run",
                 wait,
@@ -144,7 +144,7 @@ def _acquire(fd: int, path: Path, wait: float) -> None:
 
 def _held_message(path: Path, holder: LockHolder | None, wait: float) -> str:
     who = holder.describe() if holder else "a run that has not written its PID yet"
-    waited = f" (waited {wait:.0f} s)" if wait > 0 else ""
+    waited = f" (waited {wait:g} s)" if wait > 0 else ""
     hint = "wait for it to finish, or set run_lock_wait to wait for it"
     if holder is not None and not holder.is_alive:
         # flock is held although the recorded PID is gone: a child it forked kept the file open.

@@ -3,7 +3,9 @@
 A stop (SIGTERM/SIGINT, or the scheduler shutting down) sets a StopFlag, which the harvester
 reads through ``HarvestOptions.should_stop`` after each committed page and before each member:
 the page in flight is finished and stored with its window, the run ends there and the next run
-resumes at the saved resumption token (the page already stored is not asked for again).
+resumes at the saved resumption token (the page already stored is not asked for again). During
+the index update the flag is read after each committed batch, so the index and its change
+mark agree and the next run indexes the rest.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from operations.lock import run_lock
 log = logging.getLogger(__name__)
 
 Say = Callable[[str], None]
+
+
+class _IndexStopped(Exception):
+    """Raised between two committed index batches when a stop was asked for."""
 
 
 class StopFlag:
@@ -141,7 +147,12 @@ def run_once(
     started = _now()
     members = [library for library in libraries if library.enabled and library.endpoint]
     with run_lock(settings.run_lock_path, wait=settings.run_lock_wait) as holder:
-        log.info("run started (PID %d): harvesting %d members", holder.pid, len(members))
+        log.info(
+            "run started (PID %d): harvesting %d members: %s",
+            holder.pid,
+            len(members),
+            ", ".join(library.code for library in members) or "none",
+        )
         with Store.open(settings.catalog_path) as store:
             summaries, stopped = harvest_until_stopped(
                 members, store, harvest_options(settings), stop, progress=progress
@@ -153,12 +164,23 @@ def run_once(
             if stopped:
                 say("Stopped on request; the next run resumes the harvest and updates the index.")
             else:
+                log.info("run: harvest done, updating the index %s", settings.index_dir)
+
+                def between_batches(done: int) -> None:
+                    log.debug("index: %d changes indexed so far", done)
+                    if stop.is_set:  # the batch is committed and its change mark written
+                        raise _IndexStopped
+
                 try:
-                    index = update_index(store, settings.index_dir)
+                    index = update_index(store, settings.index_dir, progress=between_batches)
                     say(
                         f"Indexed {index.indexed} records, removed {index.removed}, "
                         f"catalog change {index.last_seq}."
                     )
+                except _IndexStopped:
+                    stopped = True
+                    log.warning("index update stopped on request; the next run indexes the rest")
+                    say("Stopped on request during the index update; the next run finishes it.")
                 except Exception as exc:  # the harvest is kept; the next run indexes again
                     log.exception("index update failed; the next run tries again")
                     index_error = f"index update failed: {exc}"

@@ -20,7 +20,7 @@ from catalog.store import Store
 from config.registry import load_registry
 from config.settings import Settings, load_settings
 from index.search import SearchIndex
-from webapp import auth, i18n
+from webapp import auth, i18n, local_time, security
 from webapp.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, gettext
 from webapp.provider import KIND_NAMES_VI, Provider, ProviderConfig
 from webapp.services import Services, services
@@ -39,6 +39,8 @@ def create_app(
     app.config["SECRET_KEY"] = _secret(settings)
     auth.init_app(app, settings)  # session cookie flags, the dashboard's administrator
     i18n.init_app(app)  # gettext catalogues; the locale from ?lang=, the cookie, then vi
+    security.init_app(app)  # CSP and the other security headers on every response
+    local_time.init_app(app, settings)  # the |local_time filter: the display time zone
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     service = Services(
         settings=settings,
@@ -56,9 +58,10 @@ def create_app(
     )
     app.extensions["unioncat_provider"] = lambda: Provider(service.store(), provider_config)
 
-    from webapp.views import admin, api, feed, oai, records, search
+    from webapp.views import admin, api, browse, feed, oai, records, search, works
 
-    for blueprint in (search.bp, records.bp, api.bp, oai.bp, admin.bp, feed.bp):
+    blueprints = (search.bp, records.bp, api.bp, oai.bp, admin.bp, works.bp, feed.bp, browse.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     _add_template_helpers(app)
     app.register_error_handler(UnionCatalogError, _render_error)
@@ -73,7 +76,6 @@ def create_app(
     def remember_language(response: Response) -> Response:
         if request.args.get("lang") in LANGUAGES:
             response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
     return app

@@ -36,7 +36,7 @@ def harvest_command(code: str) -> list[str]:
             f"no `unioncat` command beside {sys.executable} or on PATH; install the project "
             "(pip install .) into the environment that runs the web app"
         )
-    return [found, "harvest", code]
+    return [found, "harvest", "--page-lines", code]  # its last page line is the progress
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

@@ -156,7 +156,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         throttle=LoginThrottle(settings.admin_login_max_failures, settings.admin_login_window),
         decoy_hash=decoy_hash,
     )
-    app.jinja_env.globals.update(csrf_token=csrf_token, admin_enabled=password_hash != "")
+    app.jinja_env.globals.update(
+        csrf_token=csrf_token, admin_enabled=password_hash != "", admin_logged_in=is_logged_in
+    )
 
 
 def admin_auth() -> AdminAuth:

@@ -8,6 +8,8 @@ extraction still sees every message id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flask_babel  # type: ignore[import-untyped]  # Flask-Babel 4.0 ships no type hints
 from flask import Flask, g, request
 
@@ -51,9 +53,21 @@ def current_language() -> str:
     return str(g.lang)
 
 
+def _names(table: str, build: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """Build a table of translated names once per request (a results page asks ~25 times)."""
+    tables: dict[str, dict[str, str]] = g.setdefault("_translated_names", {})
+    if table not in tables:
+        tables[table] = build()
+    return tables[table]
+
+
 def kind_name(kind: str) -> str:
     """Return a record kind (one of ``catalog.models.KINDS``) in the reader's language."""
-    names = {
+    return _names("kind", _kind_names).get(kind, kind)
+
+
+def _kind_names() -> dict[str, str]:
+    return {
         "book": gettext("Book"),
         "map": gettext("Map"),
         "photograph": gettext("Photograph"),
@@ -64,18 +78,56 @@ def kind_name(kind: str) -> str:
         "article": gettext("Article"),
         "other": gettext("Other"),
     }
-    return names.get(kind, kind)
 
 
 def facet_name(facet: str) -> str:
     """Return the heading of a search facet (one of ``index.search.FACETS``)."""
-    names = {
+    return _names("facet", _facet_names).get(facet, facet)
+
+
+def _facet_names() -> dict[str, str]:
+    return {
         "library": gettext("Library"),
         "kind": pgettext("facet", "Type"),
         "decade": gettext("Decade"),
         "province": gettext("Province (since 2025)"),
+        "language": gettext("Language"),
+        "subject": gettext("Subject"),
     }
-    return names.get(facet, facet)
+
+
+def language_name(code: str) -> str:
+    """Return an ISO 639-3 language code's name in the reader's language; unknown codes as is."""
+    return _names("language", _language_names).get(code, code)
+
+
+def _language_names() -> dict[str, str]:
+    return {
+        "vie": gettext("Vietnamese"),
+        "fra": gettext("French"),
+        "eng": gettext("English"),
+        "khm": gettext("Khmer"),
+        "zho": gettext("Chinese"),
+        "lzh": gettext("Classical Chinese"),
+        "cjm": gettext("Cham"),
+        "rus": gettext("Russian"),
+        "deu": gettext("German"),
+        "jpn": gettext("Japanese"),
+    }
+
+
+def sort_name(sort: str) -> str:
+    """Return the label of a result order (one of ``index.SORTS``)."""
+    return _names("sort", _sort_names).get(sort, sort)
+
+
+def _sort_names() -> dict[str, str]:
+    return {
+        "relevance": gettext("Relevance"),
+        "newest": gettext("Newest first"),
+        "oldest": gettext("Oldest first"),
+        "title": gettext("Title, A to Z"),
+    }
 
 
 def year_bound_name(bound: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -109,4 +110,42 @@ def test_search_page_in_english_and_its_feed_link(browser: Any, site: str) -> No
     page.wait_for_selector("h1")
     assert page.locator("h1").inner_text() == "New this week"
     assert page.locator(".hit").count() == 26
+    page.close()
+
+
+def test_sort_menu_works_without_javascript_and_keeps_the_search(browser: Any, site: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "/?q=can+tho&kind=book")
+    page.select_option("#sort", "title")
+    page.click("#sort-go")
+    page.wait_for_url("**sort=title**")
+
+    assert parse_qs(urlsplit(page.url).query) == {
+        "q": ["can tho"], "kind": ["book"], "sort": ["title"],
+    }  # fmt: skip
+    assert page.locator("#sort").input_value() == "title"
+    # Numbers by value: "tập 2" before "tập 10".
+    assert page.locator(".hit .title").all_inner_texts()[:3] == [
+        f"Cần Thơ xưa và nay, tập {n}" for n in (1, 2, 3)
+    ]
+    page.click("a[rel=next]")
+    page.wait_for_url("**page=2**")
+    assert "sort=title" in page.url
+    assert page.locator(".hit .title").first.inner_text() == "Cần Thơ xưa và nay, tập 21"
+    context.close()
+
+
+def test_language_facet_is_named_and_filters(browser: Any, site: str) -> None:
+    page = browser.new_page()
+    page.goto(site + "/?q=")
+    label = page.locator("#facet-language label").first
+
+    assert page.locator("#facet-language legend").inner_text() == "Ngôn ngữ"
+    assert label.inner_text().replace(" ", "") == "TiếngViệt(26)"
+    label.click()
+    page.click(".facets button[type=submit]")
+    page.wait_for_url("**language=vie**")
+    assert page.locator("#result-count").inner_text() == "26 kết quả"
+    assert page.locator(".chips a").first.inner_text().startswith("Tiếng Việt")
     page.close()

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from bench.work_pairs import DEFAULT as WORK_PAIRS
+from bench.work_pairs import LabelledSet, load_pairs, score
 from catalog import normalize
-from catalog.merge import creator_key, same_work, title_key, work_key
+from catalog.merge import (
+    creator_key,
+    edition,
+    issns,
+    record_work_key,
+    same_work,
+    title_key,
+    work_key,
+)
 from demo.sample_data import generate_libraries
 from harvester.mapping import map_record
 from tests.factories import make_record
@@ -198,3 +210,194 @@ def test_same_work_is_symmetric_and_reflexive(title: str, year: int) -> None:
     assert same_work(a, b) == same_work(b, a)
     if title_key(title):
         assert same_work(a, a)
+
+
+@pytest.fixture(scope="module")
+def labelled() -> LabelledSet:
+    """The labelled pairs (tests/catalog/data/work_pairs.toml): records written the way members
+    catalogue them, labelled by what a cataloguer decides. bench/work_pairs.py prints figures."""
+    return load_pairs(WORK_PAIRS)
+
+
+def test_labelled_pairs_file_has_its_shape(labelled: LabelledSet) -> None:
+    pairs = labelled.pairs
+    assert len(pairs) >= 300
+    assert {pair.same for pair in pairs} == {True, False}
+    assert {pair.category for pair in pairs} == set(labelled.categories)
+    keys = [frozenset((pair.a.key, pair.b.key)) for pair in pairs]
+    assert len(set(keys)) == len(keys), "a pair is labelled twice"
+    assert all(len(key) == 2 for key in keys), "a record is paired with itself"
+    assert all(pair.reason.strip() for pair in pairs)
+    # A category says which way it is labelled; every pair in it goes that way.
+    for pair in pairs:
+        expected = labelled.categories[pair.category].split(":")[0]
+        assert expected == ("same" if pair.same else "different"), (pair.category, pair.reason)
+
+
+def test_same_work_meets_precision_and_recall_on_the_labelled_pairs(
+    labelled: LabelledSet,
+) -> None:
+    result = score(labelled.pairs, same_work)
+    wrong = "\n".join(f"{'missed' if p.same else 'false merge'}: {p.reason}" for p in result.errors)
+    assert result.precision >= 0.98, wrong
+    assert result.recall >= 0.90, wrong
+
+
+def test_same_work_is_symmetric_on_the_labelled_pairs(labelled: LabelledSet) -> None:
+    assert all(same_work(p.a, p.b) == same_work(p.b, p.a) for p in labelled.pairs)
+
+
+@pytest.mark.parametrize(
+    ("values", "found"),
+    [
+        (("ISSN 1859-6738",), ("1859-6738",)),
+        (("urn:ISSN:1859-6738",), ("1859-6738",)),
+        (("ISSN: 18596738",), ("1859-6738",)),
+        (("1859-2333", "ISSN 1859-2333 (bản in)"), ("1859-2333",)),
+        (("issn 0866-384x",), ("0866-384X",)),  # check digit X
+        (("ISSN 1859-6739",), ()),  # wrong check digit: a typing error, not an ISSN
+        (("18596738",), ()),  # eight bare digits may be anything
+        (("978-604-2-25290-4", "https://lib.vn/1859-6738"), ()),
+    ],
+)
+def test_issns_are_read_from_every_written_form_with_their_check_digit(
+    values: tuple[str, ...], found: tuple[str, ...]
+) -> None:
+    assert issns(values) == found
+
+
+def test_a_serial_is_keyed_by_its_issn_and_one_issue_keeps_its_numbers() -> None:
+    run = work_key("Báo Cần Thơ", (), (), kind="newspaper", identifiers=("ISSN 1859-6738",))
+    masthead = work_key("Cần Thơ : cơ quan của Đảng bộ", (), (), kind="newspaper",
+                        identifiers=("urn:ISSN:1859-6738",))  # fmt: skip
+    issue = work_key("Báo Cần Thơ : số 1234, ngày 20-4-1985", (), (), kind="newspaper",
+                     identifiers=("1859-6738",))  # fmt: skip
+    assert run == masthead == "issn:1859-6738"
+    assert issue == "issn:1859-6738|4 20 1234 1985"
+    # An article carries its journal's ISSN, and a book its series': neither names the work.
+    article = work_key("Chợ nổi", ("Trần Phỏng Diều",), (), kind="article",
+                       identifiers=("ISSN 1859-2333",))  # fmt: skip
+    assert article == "tc:article:cho noi|dieu phong tran"
+
+
+def test_record_work_key_reads_the_identifiers() -> None:
+    paper = make_record(title="Báo An Giang", creators=(), kind="newspaper",
+                        identifiers=("ISSN 1859-1353",))  # fmt: skip
+    assert record_work_key(paper) == "issn:1859-1353"
+
+
+def test_serials_with_different_issns_are_different_even_with_one_title_and_year() -> None:
+    bulletin = make_record(title="Thông tin khoa học và công nghệ", creators=(),
+                           kind="newspaper", year_from=2005, year_to=2005,
+                           identifiers=("ISSN 1859-4050",))  # fmt: skip
+    other = replace(bulletin, library="dongthap", identifiers=("ISSN 1859-3534",))
+    assert not same_work(bulletin, other)
+    assert same_work(bulletin, replace(other, identifiers=("1859-4050",), title="Thông tin"))
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "number"),
+    [
+        ("Đất rừng phương Nam", "Tái bản lần thứ 13", 14),  # the 13th re-edition
+        ("Đất rừng phương Nam. - Tái bản lần thứ nhất", None, 2),
+        ("Cánh đồng bất tận", "In lần thứ 2", 2),
+        ("Cánh đồng bất tận", "In lần thứ ba", 3),
+        ("Lịch sử", "Lần xuất bản thứ 2", 2),
+        ("The Mekong", "2nd ed.", 2),
+        ("The Mekong. Third edition", None, 3),
+        ("Petit cours de géographie. 2e édition", None, 2),
+        ("Petit cours", "Deuxième édition", 2),
+        ("Ẩm thực", "Tái bản có sửa chữa, bổ sung", 0),
+        ("L'Indochine", "Édition revue et augmentée", 0),
+        ("The Mekong", "Updated ed.", 0),
+        ("Hương rừng Cà Mau", "Xuất bản năm 2009", None),  # a year, not an edition
+        ("Hương rừng Cà Mau", None, None),
+    ],
+)
+def test_edition_statements(title: str, description: str | None, number: int | None) -> None:
+    assert edition(make_record(title=title, description=description)) == number
+
+
+def test_different_edition_statements_are_different_works() -> None:
+    reprint = replace(BOOK, title="Hương rừng Cà Mau", description="Tái bản lần thứ 5",
+                      year_from=2018, year_to=2018)  # fmt: skip
+    assert not same_work(reprint, replace(reprint, description="Tái bản lần thứ 6"))
+    assert same_work(reprint, replace(reprint, title="Hương rừng Cà Mau. - Tái bản lần thứ 5",
+                                      description=None))  # fmt: skip
+    # A later edition on one side only, and another year: the other is the first edition.
+    first = replace(reprint, description=None, year_from=2017, year_to=2017)
+    assert not same_work(reprint, first)
+    assert same_work(reprint, replace(first, year_from=2018, year_to=2018))
+
+
+def test_volumes_written_differently_match_and_other_volumes_never_do() -> None:
+    one = make_record(title="Địa chí Tiền Giang : T.1", creators=("Thạch Phương",),
+                      year_from=2005, year_to=2005)  # fmt: skip
+    assert same_work(one, replace(one, title="ĐỊA CHÍ TIỀN GIANG. TẬP I"))
+    assert not same_work(one, replace(one, title="Địa chí Tiền Giang. Tập II"))
+    assert not same_work(one, replace(one, title="Địa chí Tiền Giang"))  # the whole work
+    upper = replace(one, title="Gia Định thành thông chí : Tập thượng")
+    assert not same_work(upper, replace(upper, title="Gia Định thành thông chí. Tập trung"))
+    # A set's ISBN on both volumes does not make them one.
+    with_set = replace(one, isbns=("9786045811443", "9786045972182"))
+    assert not same_work(with_set, replace(one, title="Địa chí Tiền Giang : T.2",
+                                           isbns=("9786045811443", "9786046257448")))  # fmt: skip
+    assert work_key(one.title, one.creators, ()) == "tc:dia chi tien giang|phuong thach|v1"
+    assert work_key(one.title, one.creators, with_set.isbns).endswith("|v1")
+
+
+def test_different_translators_make_different_translations() -> None:
+    le_huong = make_record(title="Chân Lạp phong thổ ký", year_from=1973, year_to=1973,
+                           creators=("Châu Đạt Quan", "Lê Hương dịch"))  # fmt: skip
+    other = replace(le_huong, creators=("Châu Đạt Quan", "Đặng Văn Phúc dịch"))
+    assert not same_work(le_huong, other)
+    in_title = replace(le_huong, title="Chân Lạp phong thổ ký / Châu Đạt Quan ; Lê Hương dịch",
+                       creators=("Châu Đạt Quan",))  # fmt: skip
+    assert same_work(le_huong, in_title)
+    assert not same_work(in_title, other)
+
+
+def test_numbers_after_a_colon_keep_yearbooks_apart() -> None:
+    a = make_record(title="Niên giám thống kê tỉnh An Giang : 2018", creators=("Cục Thống kê",),
+                    year_from=2019, year_to=2019)  # fmt: skip
+    b = replace(a, title="Niên giám thống kê tỉnh An Giang : 2019", year_from=2020, year_to=2020)
+    assert not same_work(a, b)
+    assert title_key(a.title) == "nien giam thong ke tinh an giang 2018"
+    assert same_work(a, replace(a, title="NIÊN GIÁM THỐNG KÊ TỈNH AN GIANG 2018 = Statistical"))
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        (
+            '[[group]]\npairs = []\n[group.records]\nx = { library = "a", kind = "book", '
+            'title = "T", isbn = "1" }\n',
+            "record 'x': unknown fields ['isbn']",
+        ),
+        (
+            '[[group]]\npairs = []\n[group.records]\nx = { library = "a", kind = "novel", '
+            'title = "T" }\n',
+            "kind 'novel' is not one of",
+        ),
+        (
+            '[categories]\nvolume = "different: v"\n[[group]]\npairs = [["x", "y", "different", '
+            '"volume", "r"]]\n[group.records]\nx = { library = "a", kind = "book", title = "T" }\n',
+            "no record 'y'",
+        ),
+        (
+            '[categories]\nvolume = "different: v"\n[[group]]\npairs = [["x", "x", "maybe", '
+            '"volume", "r"]]\n[group.records]\nx = { library = "a", kind = "book", title = "T" }\n',
+            "label must be 'same' or 'different', got 'maybe'",
+        ),
+        (
+            '[[group]]\npairs = [["x", "x", "same", "typo", "r"]]\n[group.records]\n'
+            'x = { library = "a", kind = "book", title = "T" }\n',
+            "category 'typo' is not under",
+        ),
+    ],
+)
+def test_a_bad_labelled_file_names_its_fault(tmp_path: Path, text: str, fault: str) -> None:
+    path = tmp_path / "pairs.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(fault)):
+        load_pairs(path)

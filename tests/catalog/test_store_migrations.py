@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,12 +47,14 @@ def test_a_version_1_catalog_migrates_and_keeps_records_runs_and_next_from(
         assert store.next_from("cantho") == datetime(2025, 1, 2, tzinfo=UTC)
         window = store.harvest_window("cantho")
         assert window is not None and not window.in_flight and window.resumption_token is None
+        # Re-keyed on open (the version-1 key lacked the kind): a new change number, once.
+        assert store.get("cantho", "oai:ct:1").seq == 2
         store.upsert_page([make_record(library="cantho", oai_id="oai:ct:2")])
-        assert store.max_seq() == 2
+        assert store.max_seq() == 3
 
     db = sqlite3.connect(path)
     try:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
         assert "harvest_windows" in tables and "harvest_state" not in tables
     finally:
@@ -103,3 +106,57 @@ def test_migration_3_rekeys_clusters_with_the_kind(tmp_path: Path) -> None:
 
     assert stored.cluster == "tc:book:can tho xua|"
     assert stored.record.title == "Cần Thơ xưa"
+
+
+def _version_3_catalog(path: Path) -> None:
+    """Write a catalog as version 3 left it, with a harvest window in flight at a token."""
+    db = sqlite3.connect(path, isolation_level=None)
+    for version in (1, 2, 3):
+        migration = _MIGRATIONS[version]
+        if callable(migration):
+            migration(db)
+        else:
+            for statement in migration.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+    db.execute(
+        "INSERT INTO harvest_windows (library, set_spec, metadata_prefix, window_from, "
+        "window_until, resumption_token, response_date, next_from, in_flight, updated_at) "
+        "VALUES ('cantho', 'dia-chi', 'marc21', '2025-05-01', NULL, 'tok/2+', "
+        "'2025-06-01T10:00:01Z', '2025-05-01T09:00:00Z', 1, '2025-06-01T10:05:00Z')"
+    )
+    db.execute("PRAGMA user_version = 3")
+    db.close()
+
+
+def test_a_version_3_window_in_flight_migrates_with_its_token_and_an_unknown_mode(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "catalog.sqlite"
+    _version_3_catalog(path)
+
+    with Store.open(path) as store:
+        window = store.harvest_window("cantho", "dia-chi")
+        assert window == HarvestWindow(
+            library="cantho",
+            set_spec="dia-chi",
+            metadata_prefix="marc21",
+            harvest_mode=None,  # not recorded before version 4
+            from_="2025-05-01",
+            resumption_token="tok/2+",
+            response_date=datetime(2025, 6, 1, 10, 0, 1, tzinfo=UTC),
+            next_from=datetime(2025, 5, 1, 9, 0, tzinfo=UTC),
+            in_flight=True,
+            updated_at=datetime(2025, 6, 1, 10, 5, tzinfo=UTC),
+        )
+        store.save_harvest_window(replace(window, harvest_mode="identifiers"))
+
+    with Store.open(path) as store:  # migrated once; the mode is kept from now on
+        again = store.harvest_window("cantho", "dia-chi")
+        assert again is not None and again.harvest_mode == "identifiers"
+        assert again.resumption_token == "tok/2+" and again.in_flight
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        db.close()

@@ -37,7 +37,7 @@ endpoint = "htp://x.vn"
 code = "Bad Code"
 name_en = "No Vietnamese name"
 province = "Cà Mau"
-metadata_prefix = "mods"
+metadata_prefix = "ead"
 harvest_mode = "fast"
 colour = "blue"
 
@@ -59,7 +59,7 @@ enabled = true
     assert "library 'cantho': endpoint must be an http(s) URL, got 'htp://x.vn'" in message
     assert "library 'Bad Code': field 'name_vi' is missing" in message
     assert "library 'Bad Code': code must be" in message
-    assert "metadata_prefix must be one of oai_dc, marc21, marcxml" in message
+    assert "metadata_prefix must be one of oai_dc, marc21, marcxml, oai_qdc, qdc, mods" in message
     assert "unknown field 'colour'" in message
     assert "harvest_mode must be 'records' or 'identifiers', got 'fast'" in message
     assert "enabled is true but there is no endpoint" in message

@@ -8,12 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from catalog.errors import RecordNotFoundError
 from catalog.models import Library
 from catalog.store import Store
 from harvester.repair import repair_xml
 from harvester.run import HarvestOptions, harvest_library
+from harvester.xml import parse_xml
 from tests.factories import make_library, make_record
 
 FAST = HarvestOptions(timeout=2.0, max_retries=1, max_retry_after=0.01)
@@ -237,4 +239,97 @@ def test_single_byte_text_that_is_not_windows_1258_is_still_read_as_windows_1252
 def test_what_xml_allows_after_the_root_or_as_processing_instructions_is_kept(
     body: bytes,
 ) -> None:
+    assert repair_xml(body) == repair_xml(body).__class__(body)
+
+
+def test_php_messages_before_the_xml_declaration_are_cut_off_and_logged(
+    oai_server: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+
+    summary = harvest_library(_library(oai_server, "phpbefore"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _titles(store, "phpbefore") == ["Bạc Liêu: địa chí", "Cà Mau: đất mũi"]
+    logged = [r.getMessage() for r in caplog.records if "before the XML document" in r.getMessage()]
+    assert len(logged) == 2
+    assert logged[0].startswith("[phpbefore] ListRecords page 1: removed")
+    assert (
+        "2 PHP message(s)" in logged[0] and "<b>Warning</b>: Undefined variable $set" in logged[0]
+    )
+    assert logged[1].startswith("[phpbefore] ListRecords page 2: removed")
+    assert "3 PHP message(s)" in logged[1] and "'Deprecated: Function utf8_encode()" in logged[1]
+    assert sum("before the XML document" in line for line in summary.errors) == 2
+
+
+def test_an_html_page_after_a_php_warning_is_still_refused(
+    oai_server: str, store: Store, tmp_path: Path
+) -> None:
+    summary = harvest_library(
+        _library(oai_server, "phphtml"), store, replace(FAST, quarantine_dir=tmp_path)
+    )
+
+    assert not summary.ok and store.count(library="phphtml") == 0
+    assert "got an HTML page (HTTP 200), not OAI-PMH XML" in (summary.error or "")
+
+
+_DOCUMENT = (
+    b'<?xml version="1.0" encoding="UTF-8"?><OAI-PMH><a>C\xe1\xba\xa7n Th\xc6\xa1</a></OAI-PMH>'
+)
+
+
+@pytest.mark.parametrize(
+    ("preamble", "kept"),
+    [
+        (b"\n<br />\n<b>Warning</b>:  Undefined variable $x in /oai.php on line 12<br />\n", b""),
+        (b"\xef\xbb\xbf\r\n<b>Notice</b>: Undefined in /a on line 9<br />\r\n", b"\xef\xbb\xbf"),
+        (b"Deprecated: Function each() is deprecated in /oai.php on line 5\n", b""),
+        (b"PHP Warning:  Undefined array key 1 in /a on line 7\nNotice: x in /a on line 1\n", b""),
+        (b"\xef\xbb\xbf\n  \n", b"\xef\xbb\xbf"),  # a byte-order mark, then a blank line
+        (b"\n\t\n", b""),
+    ],
+)  # fmt: skip
+def test_php_messages_and_white_space_before_the_declaration_are_removed(
+    preamble: bytes, kept: bytes
+) -> None:
+    repaired = repair_xml(preamble + _DOCUMENT)
+
+    assert repaired.body == kept + _DOCUMENT
+    (repair,) = repaired.repairs
+    assert repair.startswith(f"removed {len(preamble) - len(kept)} byte(s) ")
+    assert "before the XML" in repair
+    assert parse_xml(repaired.body).findtext("a") == "Cần Thơ"
+
+
+def test_php_messages_before_an_undeclared_root_are_removed() -> None:
+    body = b"Notice: Undefined offset: 0 in /oai.php on line 3\n<OAI-PMH><a/></OAI-PMH>"
+
+    repaired = repair_xml(body)
+
+    assert repaired.body == b"<OAI-PMH><a/></OAI-PMH>" and len(repaired.repairs) == 1
+
+
+@pytest.mark.parametrize(
+    "preamble",
+    [
+        b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>\n",
+        b"<b>Fatal error</b>: Allowed memory size exhausted in /oai.php on line 3<br />\n",
+        b"Hello from the load balancer\n",
+    ],
+)
+def test_anything_but_php_notices_before_the_document_is_left_for_the_parser_to_refuse(
+    preamble: bytes,
+) -> None:
+    repaired = repair_xml(preamble + _DOCUMENT)
+
+    assert repaired.body.startswith(preamble)
+    assert not any("before the XML" in repair for repair in repaired.repairs)
+    assert "are not PHP messages or white space" in repaired.doubts[0]
+    with pytest.raises(etree.XMLSyntaxError):
+        parse_xml(repaired.body)
+
+
+def test_white_space_before_an_undeclared_root_is_allowed_and_left_alone() -> None:
+    body = b"\n\n<OAI-PMH><a/></OAI-PMH>"
+
     assert repair_xml(body) == repair_xml(body).__class__(body)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime
+
+import pytest
 
 from catalog.models import Library
 from catalog.store import HarvestWindow, Store
@@ -285,3 +288,97 @@ def test_an_oai_error_on_a_fresh_window_does_not_restart_it(oai_server: str, sto
 
     assert not summary.ok and "cannotDisseminateFormat" in (summary.error or "")
     assert _verbs("badformat") == ["Identify", "ListRecords"]  # asked once, not restarted
+
+
+def _in_flight(library: str, **overrides: object) -> HarvestWindow:
+    values: dict[str, object] = dict(
+        library=library,
+        metadata_prefix="oai_dc",
+        harvest_mode="records",
+        from_="2025-01-01T00:00:00Z",
+        resumption_token="page2",
+        in_flight=True,
+    )
+    values.update(overrides)
+    return HarvestWindow(**values)  # type: ignore[arg-type]
+
+
+def test_a_window_records_the_mode_and_prefix_that_made_its_token(
+    oai_server: str, store: Store
+) -> None:
+    library = _library(oai_server, "interrupted", harvest_mode="records")
+
+    harvest_library(library, store, FAST)  # dies on page 2, the window stays in flight
+
+    window = store.harvest_window("interrupted")
+    assert window is not None and window.in_flight and window.resumption_token == "page2"
+    assert (window.harvest_mode, window.metadata_prefix) == ("records", "oai_dc")
+
+
+def test_a_token_made_in_another_harvest_mode_is_not_resumed_the_window_restarts_from_its_from(
+    oai_server: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The run that saved this window used ListIdentifiers; the member is now set to "records".
+    store.save_harvest_window(
+        _in_flight("modeswitch", harvest_mode="identifiers", resumption_token="ids2")
+    )
+    caplog.set_level(logging.INFO)
+
+    summary = harvest_library(_library(oai_server, "modeswitch"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _verbs("modeswitch") == ["Identify", "ListRecords", "page2"]  # ids2 never sent
+    first = ReplayHandler.requests_to("modeswitch")[1]
+    assert first["from"] == "2025-01-01T00:00:00Z" and first["metadataPrefix"] == "oai_dc"
+    assert _ids(store, "modeswitch") == sorted(GOOD_IDS)
+    (logged,) = [r for r in caplog.records if "is not resumed" in r.getMessage()]
+    assert logged.levelno == logging.WARNING
+    assert logged.getMessage().startswith(
+        "[modeswitch] the harvest mode changed from 'identifiers' to 'records' since the "
+        "window in flight from 2025-01-01T00:00:00Z was saved at "
+    )
+    assert "token 'ids2'" in logged.getMessage()
+    assert "restarts from 2025-01-01T00:00:00Z" in logged.getMessage()
+    done = store.harvest_window("modeswitch")
+    assert done is not None and not done.in_flight and done.harvest_mode == "records"
+
+
+def test_a_token_made_for_another_metadata_prefix_is_not_resumed(
+    oai_server: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.save_harvest_window(_in_flight("good", metadata_prefix="marc21"))
+    caplog.set_level(logging.WARNING)
+
+    summary = harvest_library(_library(oai_server, "good"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _verbs("good") == ["Identify", "ListRecords", "page2"]
+    assert ReplayHandler.requests_to("good")[1]["from"] == "2025-01-01T00:00:00Z"
+    assert any(
+        "the metadata prefix changed from 'marc21' to 'oai_dc'" in r.getMessage()
+        for r in caplog.records
+    )
+    done = store.harvest_window("good")
+    assert done is not None and done.metadata_prefix == "oai_dc"
+
+
+def test_a_token_of_the_same_mode_and_prefix_is_resumed(oai_server: str, store: Store) -> None:
+    store.save_harvest_window(_in_flight("good"))
+
+    summary = harvest_library(_library(oai_server, "good"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _verbs("good") == ["Identify", "page2"]
+
+
+def test_a_window_saved_before_modes_were_recorded_is_resumed_at_its_token(
+    oai_server: str, store: Store
+) -> None:
+    store.save_harvest_window(_in_flight("good", harvest_mode=None))  # a migrated version-3 row
+
+    summary = harvest_library(_library(oai_server, "good"), store, FAST)
+
+    assert summary.ok, summary.error
+    assert _verbs("good") == ["Identify", "page2"]  # tried; a badArgument would restart it
+    window = store.harvest_window("good")
+    assert window is not None and window.harvest_mode == "records"

@@ -14,7 +14,7 @@ from catalog.store import Store
 from index.build import update_index
 from index.matching import DocValues, QueryRun
 from index.query import parse_query
-from index.search import FACETS, SearchIndex
+from index.search import _FACET_LIMITS, _OVERLAPPING, FACETS, SearchIndex
 from tests.factories import make_record
 
 QUERIES = [
@@ -35,7 +35,7 @@ def demo_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex
 def test_bulk_matching_finds_and_scores_as_whoosh_does(demo_index: SearchIndex, text: str) -> None:
     searcher = demo_index.searcher()
     query = parse_query(text).query
-    run = QueryRun(searcher, DocValues(searcher, FACETS, ("province",)), query)
+    run = QueryRun(searcher, DocValues(searcher, FACETS, _OVERLAPPING), query)
 
     expected = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
     docs = run.docs()
@@ -51,7 +51,7 @@ def test_facet_counts_match_whooshs_grouping(demo_index: SearchIndex, text: str)
     searcher = demo_index.searcher()
     query = parse_query(text).query
     facets = {
-        name: sorting.FieldFacet(name, maptype=sorting.Count, allow_overlap=name == "province")
+        name: sorting.FieldFacet(name, maptype=sorting.Count, allow_overlap=name in _OVERLAPPING)
         for name in (*FACETS, "cluster")
     }
     results = searcher.search(query, limit=None, groupedby=facets)
@@ -60,7 +60,14 @@ def test_facet_counts_match_whooshs_grouping(demo_index: SearchIndex, text: str)
 
     for name in FACETS:
         expected = {str(key): count for key, count in results.groups(name).items() if key}
-        assert dict(result.facets[name]) == expected, name
+        found = dict(result.facets[name])
+        limit = _FACET_LIMITS.get(name)
+        if limit is not None and len(expected) > limit:  # the most frequent values only
+            left_out = set(expected) - set(found)
+            assert len(found) == limit, name
+            assert min(found.values()) >= max(expected[value] for value in left_out), name
+            expected = {value: expected[value] for value in found}
+        assert found == expected, name
     assert result.total == len(results.groups("cluster"))
     assert result.records == len(results)
 
@@ -116,7 +123,7 @@ def test_kept_postings_stay_within_their_budget(
 ) -> None:
     monkeypatch.setattr("index.matching._POSTINGS_BUDGET", 500)
     searcher = demo_index.searcher()
-    values = DocValues(searcher, FACETS, ("province",))
+    values = DocValues(searcher, FACETS, _OVERLAPPING)
     for text in ("lịch sử", "can tho", "ca mau", "son nam"):
         QueryRun(searcher, values, parse_query(text).query).docs()
 

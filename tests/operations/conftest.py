@@ -28,15 +28,21 @@ MakeConfig = Callable[..., Path]
 
 @pytest.fixture
 def make_config(tmp_path: Path, oai_server: str) -> MakeConfig:
-    """Write a registry of enabled members (name = replay path) and a settings file."""
+    """Write a registry of enabled members (name = replay path) and a settings file.
 
-    def make(*members: str, **settings: object) -> Path:
+    ``schedules`` gives members their own schedule_cron: ``{"lag": "0 3 * * *"}``.
+    """
+
+    def make(*members: str, schedules: dict[str, str] | None = None, **settings: object) -> Path:
+        own = schedules or {}
         registry = tmp_path / "libraries.toml"
         registry.write_text(
             "".join(
                 f'[[library]]\ncode = "{name}"\nname_vi = "Thư viện {name}"\n'
                 f'name_en = "{name}"\nprovince = "Cần Thơ"\n'
-                f'endpoint = "{oai_server}/{name}/oai"\nenabled = true\n\n'
+                f'endpoint = "{oai_server}/{name}/oai"\nenabled = true\n'
+                + (f'schedule_cron = "{own[name]}"\n' if name in own else "")
+                + "\n"
                 for name in members
             ),
             encoding="utf-8",
@@ -70,12 +76,17 @@ def _toml(value: object) -> str:
     return repr(value)
 
 
-def unioncat(config: Path, *args: str, log_format: str = "human") -> subprocess.Popen[str]:
-    """Start `unioncat --config CONFIG ARGS...` (python -m cli) with piped output."""
+def unioncat(
+    config: Path, *args: str, log_format: str = "human", options: tuple[str, ...] = ()
+) -> subprocess.Popen[str]:
+    """Start `unioncat --config CONFIG [OPTIONS] ARGS...` (python -m cli) with piped output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONCAT_")}
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.Popen(
-        [sys.executable, "-m", "cli", "--config", str(config), "--log-format", log_format, *args],
+        [
+            *(sys.executable, "-m", "cli", "--config", str(config)),
+            *("--log-format", log_format, *options, *args),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -93,3 +104,26 @@ def finish(child: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str,
         out, err = child.communicate()
         raise AssertionError(f"unioncat did not finish in {timeout} s:\n{out}\n{err}") from None
     return child.returncode, out, err
+
+
+_HOLD = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from operations.lock import run_lock\n"
+    "with run_lock(Path(sys.argv[1]), command='holder'):\n"
+    "    print('held', flush=True)\n"
+    "    time.sleep(float(sys.argv[2]))\n"
+)
+
+
+def hold_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
+    """Start a process holding the run lock at ``path`` for ``seconds``; return once it holds."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(path), str(seconds)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline() == "held\n"
+    return child

@@ -5,41 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from operations.lock import RunLockError, read_holder, run_lock
-from tests.operations.conftest import ROOT
-
-HOLD = (
-    "import sys, time\n"
-    "from pathlib import Path\n"
-    "from operations.lock import run_lock\n"
-    "with run_lock(Path(sys.argv[1]), command='holder'):\n"
-    "    print('held', flush=True)\n"
-    "    time.sleep(float(sys.argv[2]))\n"
-)
-
-
-def _holder(path: Path, seconds: float) -> subprocess.Popen[str]:
-    child = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path), str(seconds)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdout is not None and child.stdout.readline() == "held\n"
-    return child
+from tests.operations.conftest import hold_lock
 
 
 def test_a_second_run_is_refused_with_the_holders_pid_and_start(tmp_path: Path) -> None:
     path = tmp_path / "unioncat.lock"
-    child = _holder(path, 30)
+    child = hold_lock(path, 30)
     try:
         with pytest.raises(RunLockError) as caught, run_lock(path, wait=0):
             pass
@@ -54,7 +31,7 @@ def test_a_second_run_is_refused_with_the_holders_pid_and_start(tmp_path: Path) 
 
 def test_a_second_run_waits_for_the_first_to_finish(tmp_path: Path) -> None:
     path = tmp_path / "unioncat.lock"
-    child = _holder(path, 0.5)
+    child = hold_lock(path, 0.5)
     try:
         started = time.monotonic()
         with run_lock(path, wait=10) as holder:
@@ -71,7 +48,7 @@ def test_a_lock_left_by_a_killed_run_is_taken_over_and_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "unioncat.lock"
-    child = _holder(path, 30)
+    child = hold_lock(path, 30)
     child.send_signal(signal.SIGKILL)
     child.communicate()
     dead = read_holder(path)

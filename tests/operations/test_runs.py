@@ -1,4 +1,5 @@
-"""`unioncat run` as a real process: kill -9, two at once, a clean stop on SIGTERM."""
+"""`unioncat run` as a real process: kill -9, two at once, a clean stop on SIGTERM (during the
+harvest and during the index update)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import time
 from pathlib import Path
 
 from catalog.store import Store
+from index.search import SearchIndex
+from tests.factories import make_record
 from tests.oai_server import ReplayHandler
 from tests.operations.conftest import MakeConfig, finish, unioncat
 
@@ -113,3 +116,46 @@ def test_sigterm_finishes_the_page_stops_cleanly_and_the_next_run_resumes(
     assert "took over" not in err
     assert _verbs("lag") == ["Identify", "page2"]  # the page in flight is not fetched twice
     assert _ids(tmp_path / "catalog.sqlite", "lag") == GOOD_IDS
+
+
+def test_sigterm_during_the_index_update_stops_after_a_committed_batch_and_the_next_run_ends_it(
+    make_config: MakeConfig, tmp_path: Path
+) -> None:
+    config = make_config("good")
+    catalog, index_dir = tmp_path / "catalog.sqlite", tmp_path / "index"
+    with Store.open(catalog) as store:  # more than one index batch (2,000 changes) to index
+        store.upsert_page([make_record(oai_id=f"oai:test:{n}") for n in range(2010)])
+    child = unioncat(config, "run")
+    try:
+        assert child.stderr is not None
+        for line in child.stderr:  # the harvest is done; the first index batch is being written
+            if "run: harvest done, updating the index" in line:
+                child.send_signal(signal.SIGTERM)
+                break
+    finally:
+        code, out, err = finish(child)
+
+    assert code == 0, out + err
+    assert "Stopped on request during the index update; the next run finishes it." in out
+    assert "Indexed" not in out
+    assert (tmp_path / "unioncat.lock").read_text() == ""  # released
+    # Consistent: the index holds exactly the changes up to the mark it wrote, no more, no less.
+    indexed_to = int((index_dir / "unioncat-seq").read_text())
+    assert indexed_to == 2000
+    index = SearchIndex(index_dir)
+    try:
+        assert index.count() == 2000
+    finally:
+        index.close()
+
+    code, out, err = finish(unioncat(config, "run"))
+
+    assert code == 0, out + err
+    with Store.open(catalog) as store:
+        live, last = store.count_by_library(), store.max_seq()
+    assert f"catalog change {last}" in out and "took over" not in err
+    index = SearchIndex(index_dir)
+    try:
+        assert index.count() == sum(records for records, _ in live.values())
+    finally:
+        index.close()

@@ -221,7 +221,7 @@ def test_dashboard_shows_last_harvest_with_its_error_escaped(
     page = log_in(client)
     row = page[page.index('id="member-cantho"') :]
     row = row[: row.index("</tr>")]
-    assert "2025-03-01 01:30 UTC" in row and "1 min 15 s" in row
+    assert "01/03/2025 08:30 (giờ Việt Nam)" in row and "1 min 15 s" in row  # local time
     assert "Thất bại" in row
     assert "3 · 1 · 2 · 0" in row
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in row

@@ -24,12 +24,18 @@ def search() -> Response:
     if not per_page.isdigit():
         raise QueryError(f"per_page must be a whole number from 1 to 100, got {per_page!r}")
     result = service.search_index.search(
-        args.text, filters=args.filters, years=args.years, page=args.page, per_page=int(per_page)
+        args.text,
+        filters=args.filters,
+        years=args.years,
+        page=args.page,
+        per_page=int(per_page),
+        sort=args.sort,
     )
-    holdings = {hit.cluster: len(service.store().cluster(hit.cluster)) for hit in result.hits}
+    holdings = service.store().cluster_sizes(hit.cluster for hit in result.hits)
     return jsonify(
         ok=True,
         query=result.query,
+        sort=args.sort,
         total=result.total,
         records=result.records,
         suggestion=result.suggestion,

@@ -1,4 +1,4 @@
-"""The patrons' search page."""
+"""The patrons' search page: results, facets, sort order, active filters."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 
 from catalog.models import Library
-from index.search import FACETS
-from webapp.i18n import current_language, kind_name, year_bound_name
+from index.search import FACETS, SORTS
+from webapp.i18n import (
+    current_language,
+    facet_name,
+    kind_name,
+    language_name,
+    sort_name,
+    year_bound_name,
+)
 from webapp.services import Services, services
 from webapp.views.params import SearchArgs, read_search_args
 
@@ -26,8 +33,9 @@ def search_page() -> str:
         years=args.years,
         page=args.page,
         per_page=service.settings.results_per_page,
+        sort=args.sort,
     )
-    holdings = {hit.cluster: len(service.store().cluster(hit.cluster)) for hit in result.hits}
+    holdings = service.store().cluster_sizes(hit.cluster for hit in result.hits)
     return render_template(
         "search.html",
         args=args,
@@ -37,6 +45,16 @@ def search_page() -> str:
         chips=_chips(args, service),
         first_number=(result.page - 1) * service.settings.results_per_page + 1,
         feed_url=_feed_url(args),
+        sorts=[(value, sort_name(value)) for value in SORTS],
+        # The sort menu's form carries every other argument of this page (a new order
+        # starts again at page 1).
+        kept_args=[
+            (name, value)
+            for name, value in request.args.items(multi=True)
+            if name not in ("sort", "page")
+        ],
+        facet_heading=facet_name,
+        language_name=language_name,
     )
 
 
@@ -86,6 +104,8 @@ def _chips(args: SearchArgs, service: Services) -> list[Chip]:
                 label = service.library_name(value, lang)
             elif name == "kind":
                 label = kind_name(value)
+            elif name == "language":
+                label = language_name(value)
             else:
                 label = value
             chips.append(Chip(label=label, url=_search_url(rest)))
@@ -121,4 +141,6 @@ def _state(args: SearchArgs) -> dict[str, list[str]]:
         state["from_year"] = [str(args.years[0])]
     if args.years[1] is not None:
         state["to_year"] = [str(args.years[1])]
+    if args.sort != SORTS[0]:
+        state["sort"] = [args.sort]
     return state

@@ -1,0 +1,5 @@
+"""`python -m cli`: the same as `unioncat`."""
+
+from . import main
+
+main()

@@ -1,0 +1,60 @@
+"""Value helpers every metadata mapper shares: unique cleaned values, language codes,
+identifiers and ISBNs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from catalog.normalize import clean_text, isbn13, strip_isbd
+
+# Language names and ISO 639-1/639-2B codes members use, to ISO 639-3.
+_LANGUAGES = {
+    "vi": "vie", "vie": "vie", "tiếng việt": "vie", "vietnamese": "vie", "việt": "vie",
+    "fr": "fra", "fre": "fra", "fra": "fra", "tiếng pháp": "fra", "french": "fra",
+    "français": "fra", "en": "eng", "eng": "eng", "english": "eng", "tiếng anh": "eng",
+    "km": "khm", "khm": "khm", "tiếng khmer": "khm", "khmer": "khm",
+    "zh": "zho", "chi": "zho", "zho": "zho", "tiếng hoa": "zho", "chinese": "zho",
+    "hán nôm": "vie",
+}  # fmt: skip
+
+
+def unique_values(items: Iterable[str | None], *, isbd: bool = False) -> tuple[str, ...]:
+    """Cleaned (or ISBD-stripped, for MARC) non-empty values, first occurrence kept."""
+    seen: dict[str, None] = {}
+    for item in items:
+        value = strip_isbd(item) if isbd else clean_text(item)
+        if value:
+            seen.setdefault(value)
+    return tuple(seen)
+
+
+def language_codes(values: Iterable[str]) -> tuple[str, ...]:
+    """Language names, 639-1/639-2B codes and locale tags to unique ISO 639-3 codes."""
+
+    def code(value: str) -> str:
+        key = value.strip().lower()
+        # Locale tags as DSpace writes them ("en_US", "vi-VN") name the language first.
+        return _LANGUAGES.get(key) or _LANGUAGES.get(re.split(r"[_-]", key)[0]) or key
+
+    codes = (code(value) for value in values)
+    return tuple(dict.fromkeys(code for code in codes if re.fullmatch(r"[a-z]{3}", code)))
+
+
+def split_joined(values: Iterable[str]) -> tuple[str, ...]:
+    """Split values CONTENTdm joins with ";" ("Cần Thơ; Sóc Trăng") into one value each."""
+    return unique_values(part for value in values for part in value.split(";"))
+
+
+def identifiers_and_isbns(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The identifiers as given, and the valid ISBNs among them as ISBN-13."""
+    isbns = tuple(
+        dict.fromkeys(
+            code
+            for value in values
+            if "isbn" in value.lower() or re.fullmatch(r"[\d\- X]{10,17}", value)
+            for code in [isbn13(value)]
+            if code
+        )
+    )
+    return values, isbns
