@@ -1,12 +1,15 @@
 """Judge search quality with the relevance set: nDCG@10, MRR, P@10 and recall@10.
 
-    .venv/bin/python bench/relevance.py [--variant bigram|none|pyvi|underthesea|all] [--verbose]
+    .venv/bin/python bench/relevance.py [--variant bigram|none|pyvi|underthesea|all]
+                                        [--verbose] [--by-category]
 
 Indexes the seeded demo sample (demo.sample_data, 710 records) and runs every query of
-tests/index/data/relevance.toml. `--variant` swaps how multi-syllable words are matched, to
-compare the syllable-bigram field (what the index ships) with no phrase boost at all and with
-a word segmenter (pyvi or underthesea, when installed) in its place.
-tests/index/test_relevance.py asserts a floor on `bigram`.
+tests/relevance/judgements.toml (with its facet filters and years, as the search page asks
+them). `--by-category` prints the figures of each category (accented, unaccented, nfd,
+phrase, name, place, year, fielded, boolean, typo). `--variant` swaps how multi-syllable
+words are matched, to compare the syllable-bigram field (what the index ships) with no phrase
+boost at all and with a word segmenter (pyvi or underthesea, when installed) in its place.
+tests/relevance/test_relevance.py asserts a floor on `bigram`.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ import sys
 import tempfile
 import time
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +37,7 @@ from demo.sample_data import generate_libraries  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
 
-JUDGEMENTS = Path(__file__).resolve().parents[1] / "tests" / "index" / "data" / "relevance.toml"
+JUDGEMENTS = Path(__file__).resolve().parents[1] / "tests" / "relevance" / "judgements.toml"
 DEPTH = 10
 
 
@@ -43,8 +47,11 @@ class Judgement:
 
     text: str
     relevant: tuple[str, ...]  # record keys; any record of the same work counts
+    category: str = "accented"
     first: str | None = None
     follow_suggestion: bool = False
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    years: tuple[int | None, int | None] = (None, None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +59,7 @@ class QueryScore:
     """How one query did."""
 
     text: str
+    category: str
     ndcg: float
     reciprocal_rank: float
     precision: float
@@ -68,6 +76,13 @@ class Report:
 
     def mean(self, name: str) -> float:
         return statistics.fmean(float(getattr(score, name)) for score in self.scores)
+
+    def by_category(self) -> dict[str, Report]:
+        """Split the report by the judgements' categories, in the order they first appear."""
+        parts: dict[str, list[QueryScore]] = {}
+        for score in self.scores:
+            parts.setdefault(score.category, []).append(score)
+        return {name: Report(scores=tuple(scores)) for name, scores in parts.items()}
 
     @property
     def first_accuracy(self) -> float:
@@ -86,15 +101,25 @@ def load_judgements(path: Path = JUDGEMENTS) -> tuple[Judgement, ...]:
     """Read the relevance set."""
     with path.open("rb") as file:
         data = tomllib.load(file)
-    return tuple(
-        Judgement(
-            text=entry["text"],
-            relevant=tuple(entry["relevant"]),
-            first=entry.get("first"),
-            follow_suggestion=entry.get("follow_suggestion", False),
+    judgements = []
+    for entry in data["query"]:
+        category = entry.get("category", "accented")
+        years = entry.get("years", [None, None])
+        judgements.append(
+            Judgement(
+                # An editor may have saved the file in NFC: NFD queries are made NFD here.
+                text=unicodedata.normalize("NFD", entry["text"])
+                if category == "nfd"
+                else entry["text"],
+                relevant=tuple(entry["relevant"]),
+                category=category,
+                first=entry.get("first"),
+                follow_suggestion=entry.get("follow_suggestion", False),
+                filters={name: tuple(values) for name, values in entry.get("filters", {}).items()},
+                years=(years[0], years[1]),
+            )
         )
-        for entry in data["query"]
-    )
+    return tuple(judgements)
 
 
 def load_sample_catalog(path: Path, seed: int = 2025) -> Store:
@@ -111,9 +136,15 @@ def evaluate(index: SearchIndex, judgements: tuple[Judgement, ...]) -> Report:
     cluster_of = _clusters(index)
     scores = []
     for judgement in judgements:
-        result = index.search(judgement.text, per_page=DEPTH)
+        text = judgement.text
+        result = index.search(
+            text, filters=judgement.filters, years=judgement.years, per_page=DEPTH
+        )
         if judgement.follow_suggestion and not result.hits and result.suggestion:
-            result = index.search(result.suggestion, per_page=DEPTH)
+            text = result.suggestion
+            result = index.search(
+                text, filters=judgement.filters, years=judgement.years, per_page=DEPTH
+            )
         ranked = [hit.cluster for hit in result.hits]
         wanted = {cluster_of.get(key, key): key for key in judgement.relevant}
         gains = [1.0 if cluster in wanted else 0.0 for cluster in ranked]
@@ -126,6 +157,7 @@ def evaluate(index: SearchIndex, judgements: tuple[Judgement, ...]) -> Report:
         scores.append(
             QueryScore(
                 text=judgement.text,
+                category=judgement.category,
                 ndcg=dcg / ideal if ideal else 0.0,
                 reciprocal_rank=1 / (first_hit + 1) if first_hit is not None else 0.0,
                 precision=sum(gains) / DEPTH,
@@ -233,6 +265,9 @@ def main() -> None:
         "--variant", default="bigram", help="bigram, none, pyvi, underthesea or all"
     )
     parser.add_argument("--verbose", action="store_true", help="list queries that lose points")
+    parser.add_argument(
+        "--by-category", action="store_true", help="print the figures of each category too"
+    )
     args = parser.parse_args()
     judgements = load_judgements()
     variants = (
@@ -247,6 +282,9 @@ def main() -> None:
                 report = evaluate(index, judgements)
                 seconds = (time.perf_counter() - started) / len(judgements) * 1000
         print(f"{variant:7} {report.summary()}; build {built:.1f} s, {seconds:.1f} ms/query")
+        if args.by_category:
+            for name, part in report.by_category().items():
+                print(f"   {name:10} {part.summary()}")
         if args.verbose:
             for score in report.scores:
                 if score.ndcg < 1 or score.first_ok is False:

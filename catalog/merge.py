@@ -217,12 +217,13 @@ def _titles_match(a: _Title, b: _Title) -> bool:
 
 
 def edition(record: Record) -> int | None:
-    """Return the edition the title or description states: N, 0 for a later one unnumbered.
+    """Return the edition the edition statement, title or description states (N, or 0 for a
+    later one unnumbered).
 
     "Tái bản lần thứ 2" and "In lần thứ 3" → 3; "2e édition", "2nd ed." → 2; "Tái bản có sửa
     chữa, bổ sung", "Updated ed." → 0. None when neither states an edition.
     """
-    for text in (record.title, record.description):
+    for text in (record.edition, record.title, record.description):
         words = fold(_words(unicodedata.normalize("NFC", text or "")))
         for pattern, offset in _EDITIONS:
             match = pattern.search(words)

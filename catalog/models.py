@@ -31,6 +31,8 @@ class Library:
     endpoint: str | None = None  # OAI-PMH base URL; None when not known yet
     metadata_prefix: str = "oai_dc"
     set_spec: str | None = None
+    # Several sets, harvested one after another, each with its own window (set_spec unused).
+    sets: tuple[str, ...] = ()
     # "records": ListRecords; "identifiers": ListIdentifiers, then GetRecord for each record,
     # for servers whose ListRecords is broken.
     harvest_mode: str = "records"
@@ -78,6 +80,9 @@ class Record:
     provinces: tuple[str, ...] = ()  # provinces the record names, as it names them
     provinces_today: tuple[str, ...] = ()  # the same places' provinces since 1 July 2025
     rights: str | None = None
+    edition: str | None = None  # the edition statement as given ("Tái bản lần thứ 2")
+    formats: tuple[str, ...] = ()  # extent, medium, file type ("250 tr. ; 21 cm", "image/jpeg")
+    thumbnail: str | None = None  # an http(s) image of the item at the member, when it gives one
     set_specs: tuple[str, ...] = ()
     raw_xml: bytes | None = None  # the member's metadata element, as received
 

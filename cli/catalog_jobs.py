@@ -247,10 +247,20 @@ def _report_rebuild(summaries: list[Any], dry_run: bool) -> None:
 
 
 @main.command(name="index")
-@click.option("--rebuild", is_flag=True, help="Rebuild the index from the whole catalog.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Build a fresh index from the whole catalog beside the live one, then switch to it; "
+    "searches carry on meanwhile.",
+)
 @pass_context
 def index_command(context: Context, rebuild: bool) -> None:
-    """Bring the search index up to date with the catalog (holds the run lock)."""
+    """Bring the search index up to date with the catalog (holds the run lock).
+
+    Applies the catalog's changes since the last update (adds, updates, deletions); running
+    it again indexes nothing new. A rebuild, or an index of an older schema, is built beside
+    the live index and switched in when complete: searches see the old index until then.
+    """
     from index.build import update_index
     from operations import run_lock
 
@@ -266,6 +276,7 @@ def index_command(context: Context, rebuild: bool) -> None:
             progress=lambda n: click.echo(f"indexed {n} changes so far", err=True),
         )
     click.echo(
-        f"Indexed {summary.indexed} records, removed {summary.removed}, "
+        ("Rebuilt the index beside the live one and switched to it. " if summary.rebuilt else "")
+        + f"Indexed {summary.indexed} records, removed {summary.removed}, "
         f"catalog change {summary.last_seq}."
     )

@@ -25,6 +25,7 @@ _FIELDS: dict[str, tuple[type, bool]] = {  # name: (type, required)
     "endpoint": (str, False),
     "metadata_prefix": (str, False),
     "set_spec": (str, False),
+    "sets": (list, False),
     "harvest_mode": (str, False),
     "enabled": (bool, False),
     "website": (str, False),
@@ -82,6 +83,8 @@ def parse_registry(data: dict[str, Any], *, source: str) -> tuple[Library, ...]:
             continue
         seen.add(entry["code"])
         entry = {key: value for key, value in entry.items() if key != "note"}
+        if "sets" in entry:
+            entry["sets"] = tuple(entry["sets"])
         libraries.append(Library(**entry))
     if problems:
         raise ConfigError(
@@ -119,6 +122,17 @@ def _check_entry(entry: object, where: str) -> Iterable[str]:
             urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc
         ):
             yield f"{where}: {key} must be an http(s) URL, got {value!r}"
+    sets = entry.get("sets")
+    if isinstance(sets, list):
+        if not sets or not all(isinstance(name, str) and name.strip() for name in sets):
+            yield (
+                f'{where}: sets must be a list of set specs such as ["dia-chi", "anh"], '
+                f"got {sets!r}"
+            )
+        elif len(set(sets)) != len(sets):
+            yield f"{where}: sets names a set twice: {sets!r}"
+        if "set_spec" in entry:
+            yield f"{where}: give either set_spec (one set) or sets (several), not both"
     mode = entry.get("harvest_mode", "records")
     if mode not in ("records", "identifiers"):
         yield f"{where}: harvest_mode must be 'records' or 'identifiers', got {mode!r}"

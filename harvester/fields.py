@@ -58,3 +58,15 @@ def identifiers_and_isbns(values: tuple[str, ...]) -> tuple[tuple[str, ...], tup
         )
     )
     return values, isbns
+
+
+_IMAGE = re.compile(r"\.(?:jpe?g|png|gif|webp)(?:$|[?#])|thumb", re.IGNORECASE)
+
+
+def thumbnail_of(urls: Iterable[str]) -> str | None:
+    """The first http(s) URL among ``urls`` that names an image (a file type or "thumb")."""
+    for url in urls:
+        url = url.strip()
+        if url.lower().startswith(("http://", "https://")) and _IMAGE.search(url.split("/", 3)[-1]):
+            return url
+    return None

@@ -14,7 +14,13 @@ from catalog.legacy import fix_legacy
 from catalog.models import Record
 from catalog.normalize import isbn13, kind_of, strip_isbd, year_range
 from catalog.places import provinces_today, recognise_places
-from harvester.fields import identifiers_and_isbns, language_codes, split_joined, unique_values
+from harvester.fields import (
+    identifiers_and_isbns,
+    language_codes,
+    split_joined,
+    thumbnail_of,
+    unique_values,
+)
 from harvester.mods import mods_values
 from harvester.xml import DC_NS, DCTERMS_NS, MARC_NS, MODS_NS, XSI_NS, metadata_bytes
 
@@ -139,6 +145,8 @@ def _dublin_core(element: etree._Element) -> dict[str, object]:
         isbns=isbns,
         places=dc("coverage") + dc("spatial"),
         rights=(dc("rights") or (None,))[0],
+        formats=dc("format"),
+        thumbnail=thumbnail_of(dc("identifier") + dc("relation")),
     )
 
 
@@ -196,6 +204,46 @@ def _marc(element: etree._Element) -> dict[str, object]:
         isbns=isbns,
         places=values(("651",), "a") + values(("662",), "a"),
         rights=(values(("540", "506"), "a") or (None,))[0],
+        edition=(values(("250",), "ab", join=True) or (None,))[0],
+        formats=values(("300",), "abc", join=True) + values(("856",), "q"),
+        thumbnail=_marc_thumbnail(fields("856"), subfields),
+    )
+
+
+# What an 856 $3 (materials specified) says when its link is a picture of the item.
+_THUMBNAIL_LABELS = (
+    "thumbnail",
+    "thumb",
+    "cover",
+    "bìa",
+    "ảnh đại diện",
+    "anh dai dien",
+    "preview",
+)
+
+
+def _marc_thumbnail(
+    links: list[etree._Element], subfields: Callable[[etree._Element, str], list[str]]
+) -> str | None:
+    """An 856 link whose $3 names a thumbnail or cover, else one whose URL is an image."""
+    labelled = [
+        url
+        for link in links
+        if any(label in " ".join(subfields(link, "3")).lower() for label in _THUMBNAIL_LABELS)
+        for url in subfields(link, "u")
+    ]
+    urls = [url for link in links for url in subfields(link, "u")]
+    return (
+        thumbnail_of(labelled)
+        or next(
+            (
+                url.strip()
+                for url in labelled
+                if url.strip().lower().startswith(("http://", "https://"))
+            ),
+            None,
+        )
+        or thumbnail_of(urls)
     )
 
 
@@ -241,6 +289,10 @@ def _qualified_dc(element: etree._Element) -> dict[str, object]:
         # "covarage": an older DSpace qdc.xsl misspells the element.
         places=terms("coverage", "spatial", "covarage", split=True),
         rights=(terms("rights", "license", "accessRights") or (None,))[0],
+        formats=terms("format", "extent", "medium"),
+        thumbnail=thumbnail_of(
+            [*(node.text or "" for node in nodes), *terms("relation", "hasFormat")]
+        ),
     )
 
 

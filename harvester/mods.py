@@ -71,6 +71,7 @@ def mods_values(element: etree._Element) -> dict[str, object]:
         (node for info in origins for node in info.iter(tag("publisher"))), isbd=True
     )
     languages = texts(term for node in top("language") for term in node.iter(tag("languageTerm")))
+    editions = texts(node for info in origins for node in info.iter(tag("edition")))
     return dict(
         title=_mods_title(top("titleInfo"), tag),
         creators=unique_values(_mods_name(node, tag) for node in names),
@@ -86,6 +87,24 @@ def mods_values(element: etree._Element) -> dict[str, object]:
         isbns=tuple(dict.fromkeys((*typed, *guessed))),
         places=unique_values(places),
         rights=(unique_values(rights) or (None,))[0],
+        edition=(editions or (None,))[0],
+        formats=texts(
+            node
+            for description in top("physicalDescription")
+            for node in description
+            if isinstance(node.tag, str)
+            and etree.QName(node).localname in ("extent", "form", "internetMediaType")
+        ),
+        thumbnail=next(
+            (
+                text
+                for url in urls
+                if url.get("access") == "preview"
+                for text in [(url.text or "").strip()]
+                if text.lower().startswith(("http://", "https://"))
+            ),
+            None,
+        ),
     )
 
 

@@ -142,42 +142,45 @@ def harvest_library(
     client = open_client(library, options, gate=gate, quarantine=quarantine)
     try:
         identity = client.identify()
-        window = _open_window(library, store, options, identity)
-        resumed_token, pages_before = window.resumption_token, tally.pages
-        try:
-            window, outcome = _harvest_window(
-                client, library, store, options, window, quarantine, tally, progress
-            )
-        except OAIResponseError as exc:
-            # badArgument for the very token a run saved: it was made for the other verb (the
-            # harvest mode changed) or by another version of the server. Start the window over.
-            saved_token_refused = (
-                exc.oai_code == "badArgument"
-                and resumed_token is not None
-                and tally.pages == pages_before
-            )
-            if exc.oai_code != "badResumptionToken" and not saved_token_refused:
-                raise
-            log.warning(
-                "[%s] the server rejected resumption token %r (%s); restarting the window "
-                "from %s, records already stored are kept",
-                library.code,
-                window.resumption_token,
-                exc,
-                window.from_ or "the beginning",
-            )
-            tally.errors.append(f"{exc}; the window was restarted from {window.from_}")
-            window = replace(window, resumption_token=None)
-            store.save_harvest_window(window)
-            window, outcome = _harvest_window(
-                client, library, store, options, window, quarantine, tally, progress
-            )
-        if outcome == "ended":
-            # The server's clock, not ours, starts the next window: no gap from clock skew.
-            next_from = window.response_date or identity.response_date or started
-            store.save_harvest_window(
-                replace(window, resumption_token=None, in_flight=False, next_from=next_from)
-            )
+        for target in _set_targets(library):
+            window = _open_window(target, store, options, identity)
+            resumed_token, pages_before = window.resumption_token, tally.pages
+            try:
+                window, outcome = _harvest_window(
+                    client, target, store, options, window, quarantine, tally, progress
+                )
+            except OAIResponseError as exc:
+                # badArgument for the very token a run saved: it was made for the other verb (the
+                # harvest mode changed) or by another version of the server. Start the window over.
+                saved_token_refused = (
+                    exc.oai_code == "badArgument"
+                    and resumed_token is not None
+                    and tally.pages == pages_before
+                )
+                if exc.oai_code != "badResumptionToken" and not saved_token_refused:
+                    raise
+                log.warning(
+                    "[%s] the server rejected resumption token %r (%s); restarting the window "
+                    "from %s, records already stored are kept",
+                    library.code,
+                    window.resumption_token,
+                    exc,
+                    window.from_ or "the beginning",
+                )
+                tally.errors.append(f"{exc}; the window was restarted from {window.from_}")
+                window = replace(window, resumption_token=None)
+                store.save_harvest_window(window)
+                window, outcome = _harvest_window(
+                    client, target, store, options, window, quarantine, tally, progress
+                )
+            if outcome == "ended":
+                # The server's clock, not ours, starts the next window: no gap from clock skew.
+                next_from = window.response_date or identity.response_date or started
+                store.save_harvest_window(
+                    replace(window, resumption_token=None, in_flight=False, next_from=next_from)
+                )
+            if outcome != "ended":
+                break  # stopped, or the request cap: the next run resumes this set
     except HarvestError as exc:
         error = str(exc)
         log.error("%s; records stored so far are kept, the next run goes on from there", exc)
@@ -210,6 +213,11 @@ def harvest_library(
         "; the next run resumes from the saved window" if stopped else "",
     )
     return summary
+
+
+def _set_targets(library: Library) -> list[Library]:
+    """The library once per set it names in ``sets``, else the library itself."""
+    return [replace(library, set_spec=name, sets=()) for name in library.sets] or [library]
 
 
 def _stop_asked(options: HarvestOptions) -> bool:

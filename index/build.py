@@ -1,10 +1,16 @@
-"""Bring the Whoosh index up to date from the catalog's change sequence. One writer at a time."""
+"""Bring the Whoosh index up to date from the catalog's change sequence. One writer at a time.
+
+Updates commit into the live generation batch by batch; rebuilds fill a new generation beside
+it and switch to it when complete (index/swap.py), so searches never see a half-built index.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -14,11 +20,25 @@ from whoosh.writing import IndexWriter
 from catalog.errors import SearchIndexError
 from catalog.store import Store
 from index.schema import SCHEMA_VERSION, make_schema, to_document
+from index.swap import (
+    VERSION_FILE,
+    building_beside,
+    check_folder,
+    clean,
+    live_directory,
+    publish,
+    schema_version_of,
+)
 
 log = logging.getLogger(__name__)
 
+__all__ = ["IndexSummary", "open_or_create", "schema_version_of", "update_index"]
+
 _SEQ_FILE = "unioncat-seq"  # last catalog change sequence the index has seen
-_VERSION_FILE = "unioncat-schema"
+# Who holds the writer: "<pid> <ISO time>". Whoosh's lock (MAIN_WRITELOCK) is an flock, which
+# the kernel drops when its process dies, so a killed writer never blocks the next one; this
+# note lets the next writer say that it happened and lets a waiting one name the holder.
+_WRITER_FILE = "unioncat-writer"
 _BATCH = 2000
 
 
@@ -32,34 +52,24 @@ class IndexSummary:
     rebuilt: bool
 
 
-def schema_version_of(index_dir: Path) -> str | None:
-    """Return the schema version an index was built with, or None when unknown."""
-    version = index_dir / _VERSION_FILE
-    return version.read_text().strip() if version.exists() else None
+class _Switched(Exception):
+    """A rebuild switched generations while this update wrote into the old one."""
 
 
 def open_or_create(index_dir: Path, *, rebuild: bool = False) -> whoosh_index.Index:
-    """Open the index at ``index_dir``; create it when absent, asked to, or out of date.
+    """Open the index in the folder ``index_dir`` is (or links to); create it when absent or asked.
 
-    The index is disposable (the catalog is the source of truth), so an index built by an
-    older version is rebuilt rather than refused.
+    Creates in place: for a folder nobody reads yet (a new generation, a benchmark).
+    `update_index` rebuilds the live index beside it instead.
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    exists = whoosh_index.exists_in(str(index_dir))
-    if exists and not rebuild and schema_version_of(index_dir) != SCHEMA_VERSION:
-        log.warning(
-            "%s: index built with schema %s, this version uses %s; rebuilding it",
-            index_dir,
-            schema_version_of(index_dir),
-            SCHEMA_VERSION,
-        )
-        rebuild = True
-    if rebuild or not exists:
-        ix = whoosh_index.create_in(str(index_dir), make_schema())
-        (index_dir / _VERSION_FILE).write_text(SCHEMA_VERSION)
-        (index_dir / _SEQ_FILE).write_text("0")
+    directory = live_directory(index_dir) or index_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    if rebuild or not whoosh_index.exists_in(str(directory)):
+        ix = whoosh_index.create_in(str(directory), make_schema())
+        (directory / VERSION_FILE).write_text(SCHEMA_VERSION)
+        (directory / _SEQ_FILE).write_text("0")
         return ix
-    return whoosh_index.open_dir(str(index_dir))
+    return whoosh_index.open_dir(str(directory))
 
 
 def update_index(
@@ -69,16 +79,93 @@ def update_index(
     rebuild: bool = False,
     lock_timeout: float = 60.0,
     progress: Callable[[int], None] | None = None,
+    incremental_only: bool = False,
 ) -> IndexSummary:
     """Index every catalog change since the last update; tombstones leave the index.
 
-    Raises SearchIndexError when another process holds the writer lock past ``lock_timeout``.
+    ``incremental_only`` (for a web request) raises SearchIndexError instead of starting a
+    full build when one is due.
+
+    Builds a new generation beside the live index and switches to it when asked to
+    (``rebuild``), when there is no index yet, or when the live one has another schema.
+    A rebuild stopped part way (an exception, from ``progress`` too) is discarded and the
+    live index carries on; a first build stopped part way becomes live with what it
+    committed. Raises SearchIndexError
+    when another process holds the writer lock past ``lock_timeout``.
     """
-    stale = whoosh_index.exists_in(str(index_dir)) and (
-        schema_version_of(index_dir) != SCHEMA_VERSION
+    live = live_directory(index_dir)
+    exists = live is not None and whoosh_index.exists_in(str(live))
+    version = schema_version_of(live) if live is not None and exists else None
+    stale = exists and version != SCHEMA_VERSION
+    if stale:
+        log.warning(
+            "%s: index built with schema %s, this version uses %s; rebuilding it beside the "
+            "live one, which serves searches until the new one is complete",
+            index_dir,
+            version,
+            SCHEMA_VERSION,
+        )
+    if incremental_only and (rebuild or stale or not exists):
+        raise SearchIndexError(
+            f"{index_dir}: the index needs a full build; run `unioncat index` (the nightly "
+            "run does it too)"
+        )
+    try:
+        if rebuild or stale or not exists:
+            check_folder(index_dir)
+            with building_beside(index_dir) as build:
+                ix = open_or_create(build, rebuild=True)
+                try:
+                    indexed, removed, last_seq = _apply_changes(
+                        store, ix, build, lock_timeout=lock_timeout, progress=progress
+                    )
+                except BaseException:
+                    if not exists and (build / _SEQ_FILE).read_text() != "0":
+                        # Nothing was searchable before: the committed batches beat no index,
+                        # and the next update carries on from their change mark.
+                        publish(index_dir, build)
+                        log.warning(
+                            "%s: the first build stopped part way; searching what it indexed, "
+                            "the next update indexes the rest",
+                            index_dir,
+                        )
+                    raise
+                publish(index_dir, build)
+        else:
+            assert live is not None
+            try:
+                ix = whoosh_index.open_dir(str(live))
+                indexed, removed, last_seq = _apply_changes(
+                    store, ix, live, lock_timeout=lock_timeout, progress=progress,
+                    index_dir=index_dir,
+                )  # fmt: skip
+            except _Switched:
+                log.info("%s: a rebuild switched the index meanwhile; updating the new one",
+                         index_dir)  # fmt: skip
+                return update_index(store, index_dir, lock_timeout=lock_timeout, progress=progress)
+    finally:
+        clean(index_dir)
+    log.info("index: %d documents updated, %d removed, at change %d", indexed, removed, last_seq)
+    return IndexSummary(
+        indexed=indexed, removed=removed, last_seq=last_seq, rebuilt=rebuild or stale
     )
-    ix = open_or_create(index_dir, rebuild=rebuild)
-    seq_file = index_dir / _SEQ_FILE
+
+
+def _apply_changes(
+    store: Store,
+    ix: whoosh_index.Index,
+    directory: Path,
+    *,
+    lock_timeout: float,
+    progress: Callable[[int], None] | None,
+    index_dir: Path | None = None,
+) -> tuple[int, int, int]:
+    """Index the changes after the folder's change mark, a committed batch at a time.
+
+    With ``index_dir``, raises _Switched (before committing) when it no longer links to
+    ``directory``.
+    """
+    seq_file = directory / _SEQ_FILE
     last_seq = int(seq_file.read_text() or 0) if seq_file.exists() else 0
     # Into an empty index every change is a new record (the change sequence holds each record
     # once): adding skips update_document's lookup of the key in every segment.
@@ -89,7 +176,7 @@ def update_index(
             changes = store.changes_since(last_seq, limit=_BATCH)
             if not changes:
                 break
-            writer = _writer(ix, index_dir, lock_timeout)
+            writer = _writer(ix, directory, lock_timeout)
             try:
                 for stored in changes:
                     if stored.record.deleted:
@@ -101,9 +188,13 @@ def update_index(
                     else:
                         writer.update_document(**to_document(stored))
                         indexed += 1
+                if index_dir is not None and live_directory(index_dir) != directory:
+                    raise _Switched
             except BaseException:
+                _release_note(directory)
                 writer.cancel()
                 raise
+            _release_note(directory)  # while the lock is held: the next writer sees no note
             writer.commit()
             last_seq = changes[-1].seq
             # Written after the commit: a crash in between only re-indexes the batch.
@@ -112,17 +203,56 @@ def update_index(
                 progress(indexed + removed)
     finally:
         ix.close()
-    log.info("index: %d documents updated, %d removed, at change %d", indexed, removed, last_seq)
-    return IndexSummary(
-        indexed=indexed, removed=removed, last_seq=last_seq, rebuilt=rebuild or stale
-    )
+    return indexed, removed, last_seq
 
 
-def _writer(ix: whoosh_index.Index, index_dir: Path, timeout: float) -> IndexWriter:
+def _writer(ix: whoosh_index.Index, directory: Path, timeout: float) -> IndexWriter:
+    """Take the index's writer lock, waiting up to ``timeout`` seconds for another writer."""
     try:
-        return ix.writer(timeout=timeout, delay=0.25)
+        writer = ix.writer(timeout=timeout, delay=0.25)
     except LockError as exc:
         raise SearchIndexError(
-            f"{index_dir}: another process is writing the index (waited {timeout:.0f} s); "
-            "wait for it to finish, or remove a lock left by a crashed run"
+            f"{directory}: {_holder(directory)} is writing the index (waited {timeout:.0f} s); "
+            "wait for it to finish, or stop it"
         ) from exc
+    note = _read_note(directory)
+    if note is not None:  # the lock was free, so whoever wrote the note died holding it
+        log.warning(
+            "%s: the previous writer (PID %d, since %s) stopped without finishing; its lock "
+            "went with it, and the batch it was writing is indexed again now",
+            directory,
+            *note,
+        )
+    (directory / _WRITER_FILE).write_text(
+        f"{os.getpid()} {datetime.now(UTC).isoformat(timespec='seconds')}"
+    )
+    return writer
+
+
+def _release_note(directory: Path) -> None:
+    (directory / _WRITER_FILE).unlink(missing_ok=True)
+
+
+def _read_note(directory: Path) -> tuple[int, str] | None:
+    """Return the PID and start time in the writer note, or None when there is none."""
+    try:
+        pid, _, since = (directory / _WRITER_FILE).read_text().partition(" ")
+        return int(pid), since
+    except (OSError, ValueError):
+        return None
+
+
+def _holder(directory: Path) -> str:
+    """Describe the process holding the writer lock, for messages."""
+    note = _read_note(directory)
+    if note is None:
+        return "another process"
+    pid, since = note
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        # The lock outlives its holder only in a process that inherited the descriptor.
+        return f"a process started by PID {pid} (gone since; it began writing at {since})"
+    except PermissionError:
+        pass
+    return f"another process (PID {pid}, since {since})"

@@ -27,8 +27,9 @@ from index.text import prepare
 MAX_LENGTH = 500
 _WORD = re.compile(r"\w+")
 
-# Reader-facing field names → our fields, matched without regard to case. "nam" alone is not
-# one ("Việt Nam: …" is a title), so the year prefix needs its marks: "năm:".
+# Reader-facing field names → our fields, matched without regard to case. "nam" and "noi"
+# (năm, nơi typed without marks) are words of titles too ("Việt Nam: …", "Hà Nội: …"), so
+# they are prefixes only when the value follows at once: "nam:1945-1975", "noi:cà mau".
 _ALIASES = {
     "title": "title", "nhan đề": "title", "nhan de": "title", "tên": "title",
     "author": "creators", "creator": "creators", "tác giả": "creators", "tac gia": "creators",
@@ -50,9 +51,11 @@ _BIGRAM_BOOST = 4.0
 _PREFIX = re.compile(
     r"(?<!\w)("
     + "|".join(sorted({re.escape(a) for a in _ALIASES}, key=len, reverse=True))
-    + r")\s*:\s*",
+    + r")\s*:\s*"
+    + r"|(?<!\w)(nam):(?=\d)|(?<!\w)(noi):(?=[^\s:])",
     re.IGNORECASE,
 )
+_BARE = {"nam": "year", "noi": "places"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,7 +115,7 @@ def _tokens(text: str) -> list[tuple[str, str | None, str]]:
     """Split into ("op"|"word"|"phrase", field, value); unbalanced quotes are dropped."""
     if text.count('"') % 2:
         text = text.replace('"', " ")
-    marked = _PREFIX.sub(lambda m: f"\x00{_ALIASES[m.group(1).lower()]}\x01", text)
+    marked = _PREFIX.sub(lambda m: f"\x00{_field_of(m)}\x01", text)
     tokens: list[tuple[str, str | None, str]] = []
     for match in re.finditer(r'(?:\x00(\w+)\x01)?("([^"]*)"|[^\s"]+)?', marked):
         field, whole, phrase = match.group(1), match.group(2), match.group(3)
@@ -125,6 +128,12 @@ def _tokens(text: str) -> list[tuple[str, str | None, str]]:
         else:
             tokens.append(("word", field, whole))
     return tokens
+
+
+def _field_of(match: re.Match[str]) -> str:
+    if match.group(1):
+        return _ALIASES[match.group(1).lower()]
+    return _BARE[(match.group(2) or match.group(3)).lower()]
 
 
 def _clause(kind: str, field: str | None, value: str) -> Query | None:

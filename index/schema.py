@@ -18,7 +18,7 @@ from catalog.normalize import fold
 from index.collation import sort_key
 from index.text import prepare
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"  # 7: "hoặc", "ngoặt" keep their tone on ă (index.text.prepare)
 
 # \w+ on NFC text: under NFD, \w splits words at combining marks ("đồng" → "đo", "ng").
 EXACT = RegexTokenizer(r"\w+") | LowercaseFilter()
@@ -115,6 +115,7 @@ def to_document(stored: StoredRecord) -> dict[str, object]:
             "date": record.date,
             "year_from": record.year_from,
             "year_to": record.year_to,
+            "thumbnail": record.thumbnail,
         },
     }
     subjects = subject_values(record.subjects)

@@ -9,19 +9,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.highlight import HtmlFormatter, WholeFragmenter
 from whoosh.query import And, NumericRange, Or, Query, Term
-from whoosh.searching import Results, Searcher
+from whoosh.searching import Searcher
 
-from catalog.errors import QueryError, SearchIndexError
+from catalog.errors import QueryError
 from catalog.normalize import fold
 from index import suggest as typing_help
-from index.build import schema_version_of
 from index.cache import GenerationCache
 from index.collation import sort_key
+from index.highlight import Highlighter, Segment
 from index.matching import DocValues, QueryRun, ranked
 from index.query import parse_query
 from index.schema import SCHEMA_VERSION, SUBJECT_SEPARATOR, SUGGEST_KINDS, subject_value
+from index.swap import LiveIndex
 
 FACETS = ("library", "kind", "province", "decade", "language", "subject")
 # Facets where a record has several values, with the separator of their column.
@@ -30,6 +30,7 @@ _FACET_LIMITS = {"subject": 30}  # most frequent values returned; the others are
 # Result orders: relevance (an empty query lists titles alphabetically), the newest or oldest
 # first, titles in Vietnamese alphabetical order (index/collation.py).
 SORTS = ("relevance", "newest", "oldest", "title")
+FACET_VALUES_LIMIT = 1000  # values of one facet listed at most (its full list on the page)
 _FILTER_CACHE = 16  # filter sets: 2.8 MB for one passing half of 48,300 records (measured)
 _FACET_CACHE = 512  # facet counts of recent (query, filters)
 _PAGE_CACHE = 256  # whole result pages: a repeated search (back button, paging) costs no scoring
@@ -43,7 +44,7 @@ class SearchHit:
 
     key: str
     title: str | None
-    title_html: str  # escaped title with <mark> around matched words
+    title_highlight: tuple[Segment, ...]  # the whole title, matched words marked
     creators: tuple[str, ...]
     date: str | None
     year: int | None
@@ -51,6 +52,7 @@ class SearchHit:
     library: str
     cluster: str
     score: float
+    thumbnail: str | None = None  # an http(s) image the member gives, if any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +68,8 @@ class SearchResult:
     facets: dict[str, tuple[tuple[str, int], ...]]
     suggestion: str | None = None  # "did you mean", with diacritics restored
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Marks the query's words in other texts of the hits (their descriptions).
+    highlighter: Highlighter = field(default_factory=lambda: Highlighter(frozenset(), frozenset()))
 
 
 class SearchIndex:
@@ -73,7 +77,7 @@ class SearchIndex:
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
-        self._ix: whoosh_index.Index | None = None
+        self._live = LiveIndex(index_dir, schema_version=SCHEMA_VERSION)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._filters: GenerationCache[frozenset[int]] = GenerationCache(_FILTER_CACHE)
@@ -83,42 +87,33 @@ class SearchIndex:
         self._accents: GenerationCache[dict[str, str]] = GenerationCache(1)
 
     def _index(self) -> whoosh_index.Index:
-        with self._lock:
-            if self._ix is None:
-                if not whoosh_index.exists_in(str(self.index_dir)):
-                    raise SearchIndexError(
-                        f"{self.index_dir}: no search index yet; run `unioncat index`"
-                    )
-                if schema_version_of(self.index_dir) != SCHEMA_VERSION:
-                    raise SearchIndexError(
-                        f"{self.index_dir}: the index was built by another version; "
-                        "run `unioncat index --rebuild`"
-                    )
-                self._ix = whoosh_index.open_dir(str(self.index_dir))
-            return self._ix
+        """Return the live generation's index; after a rebuild's switch, the new one."""
+        return self._live.index()  # raises SearchIndexError: none yet, or another schema
 
     def searcher(self) -> Searcher:
         """Return this thread's searcher, refreshed when the index has changed."""
+        ix = self._index()
         searcher: Searcher | None = getattr(self._local, "searcher", None)
-        if searcher is not None and not searcher.up_to_date():
+        if searcher is not None and (self._local.ix is not ix or not searcher.up_to_date()):
             # Not Searcher.refresh(): it reuses the reader of every segment it already had,
             # and a reused reader keeps the deletions it was opened with, so updated and
-            # deleted records would stay findable until a restart.
+            # deleted records would stay findable until a restart. A searcher of the
+            # generation before a rebuild is closed here, by its own thread, after its
+            # searches have finished.
             searcher.close()
             searcher = None
         if searcher is None:
-            searcher = self._index().searcher()
-        self._local.searcher = searcher
+            searcher = ix.searcher()
+        self._local.searcher, self._local.ix = searcher, ix
         return searcher
 
     def close(self) -> None:
+        """Close this thread's searcher and let go of the index folders (others may remove them)."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
             searcher.close()
-            self._local.searcher = None
-        if self._ix is not None:
-            self._ix.close()
-            self._ix = None
+            self._local.searcher = self._local.ix = None
+        self._live.close()
 
     def count(self) -> int:
         return int(self.searcher().doc_count())
@@ -190,16 +185,14 @@ class SearchIndex:
             scores = run.scores(docs)
             order = ranked(docs, scores.__getitem__, reverse=True)
             firsts = _first_of_each_work(order, values.work, wanted)
-        # A Results of the page only, for Whoosh's highlighter (it reads the query's terms).
-        results = Results(
-            searcher,
-            parsed.query,
-            [(scores[docnum], docnum) for docnum in firsts[(page - 1) * per_page :]],
+        highlighter = (
+            Highlighter.for_query(parsed.query)
+            if not parsed.is_empty
+            else Highlighter(frozenset(), frozenset())
         )
-        results.fragmenter = WholeFragmenter()
-        results.formatter = HtmlFormatter(tagname="mark", between=" ")
         hits = tuple(
-            _hit(results[n], highlight=not parsed.is_empty) for n in range(len(results.top_n))
+            _hit(searcher, docnum, scores[docnum], highlighter)
+            for docnum in firsts[(page - 1) * per_page :]
         )
         facet_counts, total, records = counted
         result = SearchResult(
@@ -212,6 +205,7 @@ class SearchIndex:
             facets=facet_counts,
             suggestion=self._did_you_mean(parsed.words, found=total > 0),
             filters=filters,
+            highlighter=highlighter,
         )
         self._pages.put(generation, page_key, result)
         return result
@@ -235,6 +229,58 @@ class SearchIndex:
             raise QueryError(f"cannot suggest {field!r}; fields are {choices}")
         kinds = (field,) if field else tuple(SUGGEST_KINDS)
         return typing_help.complete(reader, prefix, kinds=kinds, limit=limit)
+
+    def facet_values(
+        self,
+        text: str,
+        name: str,
+        *,
+        filters: dict[str, tuple[str, ...]] | None = None,
+        years: tuple[int | None, int | None] = (None, None),
+        contains: str = "",
+        limit: int = FACET_VALUES_LIMIT,
+    ) -> tuple[tuple[str, int], ...]:
+        """Return the values of facet ``name`` among the search's matches, with their counts.
+
+        All of them, not only the top ones :meth:`search` returns: for the full list of a
+        long facet and for typing into it. ``contains`` keeps the values with a word that
+        starts with it, typed with or without marks ("lich su" finds "Lịch sử"); values
+        that start with it come first, then by count. Raises QueryError for bad arguments.
+        """
+        if name not in FACETS:
+            raise QueryError(f"no facet {name!r}; facets are {', '.join(FACETS)}")
+        if not 1 <= limit <= FACET_VALUES_LIMIT:
+            raise QueryError(f"limit must be 1 to {FACET_VALUES_LIMIT}, got {limit}")
+        if len(contains) > 200:
+            raise QueryError(f"the text is {len(contains)} characters long; the limit is 200")
+        parsed = parse_query(text)
+        searcher = self.searcher()
+        generation = int(searcher.reader().generation())
+        values = self._values.get(
+            generation, "values", lambda: DocValues(searcher, FACETS, overlapping=_OVERLAPPING)
+        )
+        docs = QueryRun(searcher, values, parsed.query).docs()
+        filters = dict(filters or {})
+        filter_query = _filter_query(filters, years)
+        if filter_query is not None:
+            chosen = sorted((key, tuple(sorted(got))) for key, got in filters.items() if got)
+            allowed = self._filters.get(
+                generation,
+                (tuple(chosen), years),  # the key search() uses: one cache for both
+                lambda: frozenset(QueryRun(searcher, values, filter_query).docs()),
+            )
+            docs = docs & allowed
+        typed = typing_help.folded_prefix(contains)
+        found = []
+        for value, count in values.count(name, docs).items():
+            if not value:
+                continue
+            words = typing_help.folded_prefix(str(value))
+            if typed and f" {typed}" not in f" {words}":
+                continue
+            found.append((typed and not words.startswith(typed), -count, str(value)))
+        found.sort(key=lambda item: (item[0], item[1], _collation_key(item[2]), item[2]))
+        return tuple((value, -negative) for _, negative, value in found[:limit])
 
     def _did_you_mean(self, words: tuple[str, ...], *, found: bool) -> str | None:
         """Restore diacritics to a folded query; correct typos only when nothing was found."""
@@ -266,23 +312,22 @@ def _first_of_each_work(order: list[int], work: list[int], wanted: int) -> list[
     return firsts
 
 
-def _hit(hit: object, *, highlight: bool) -> SearchHit:
-    display = hit.get("display") or {}  # type: ignore[attr-defined]
-    title = hit.get("title")  # type: ignore[attr-defined]
-    # Highlight through the folded field so "dong thap" marks "Đồng Tháp".
-    marked = hit.highlights("title_f", text=title) if title and highlight else ""  # type: ignore[attr-defined]
-    score = hit.score  # type: ignore[attr-defined]
+def _hit(searcher: Searcher, docnum: int, score: float, highlighter: Highlighter) -> SearchHit:
+    fields = searcher.stored_fields(docnum)
+    display = fields.get("display") or {}
+    title = fields.get("title")
     return SearchHit(
-        key=hit["key"],  # type: ignore[index]
+        key=fields["key"],
         title=title or None,
-        title_html=marked or _escape(title or ""),
+        title_highlight=highlighter.title(title or ""),
         creators=tuple(display.get("creators", ())),
         date=display.get("date"),
-        year=hit.get("year"),  # type: ignore[attr-defined]
-        kind=hit["kind"],  # type: ignore[index]
-        library=hit["library"],  # type: ignore[index]
-        cluster=hit["cluster"],  # type: ignore[index]
-        score=float(score) if isinstance(score, int | float) else 0.0,
+        year=fields.get("year"),
+        kind=fields["kind"],
+        library=fields["library"],
+        cluster=fields["cluster"],
+        score=float(score),
+        thumbnail=display.get("thumbnail"),
     )
 
 
@@ -328,9 +373,3 @@ def _filter_query(
         # Records whose years overlap the range; records without a year drop out.
         clauses.append(And([NumericRange("year", None, end), NumericRange("year_to", start, None)]))
     return And(clauses) if clauses else None
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )

@@ -11,9 +11,10 @@ import unicodedata
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
 # A syllable ending in oa, oe or uy, with its tone mark on the last vowel ("hoà", "thuỷ"),
-# not after "q" ("quý" is the same in both conventions).
+# not after "q" ("quý" is the same in both conventions). The vowel carries no other mark:
+# in NFD the dot below comes before a breve, so "hoặc" (a, dot, breve, c) is not "hoà".
 _NEW_STYLE = re.compile(
-    rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONES}])(?!\w)",
+    rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONES}])(?![\w\u0300-\u036f])",
 )
 
 

@@ -131,12 +131,24 @@ class ReplayHandler(BaseHTTPRequestHandler):
                 ReplayHandler.max_in_flight[key] = max(
                     count, ReplayHandler.max_in_flight.get(key, 0)
                 )
+        self._counted = keys
         try:
             self._answer(host)
         finally:
-            with ReplayHandler.lock:
-                for key in keys:
-                    ReplayHandler.in_flight[key] = ReplayHandler.in_flight.get(key, 1) - 1
+            self._leave()
+
+    def end_headers(self) -> None:
+        # Counted out before the body goes out: once the client has the whole response it may
+        # send its next request before this thread runs again; that is not an overlap.
+        self._leave()
+        super().end_headers()
+
+    def _leave(self) -> None:
+        keys: tuple[str, ...] = getattr(self, "_counted", ())
+        self._counted = ()
+        with ReplayHandler.lock:
+            for key in keys:
+                ReplayHandler.in_flight[key] = ReplayHandler.in_flight.get(key, 1) - 1
 
     def _library(self) -> str:
         return urlsplit(self.path).path.strip("/").split("/")[0]

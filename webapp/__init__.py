@@ -138,7 +138,14 @@ def _add_template_helpers(app: Flask) -> None:
             "facet_name": i18n.facet_name,
             "job_state_name": i18n.job_state_name,
             "kind_names_vi": KIND_NAMES_VI,
+            "web_url": web_url,
         }
+
+
+def web_url(value: object) -> str | None:
+    """``value`` when it is an http(s) URL (a harvested link may be anything), else None."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else None
 
 
 def _same_page_in(lang: str) -> str:

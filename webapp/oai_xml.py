@@ -195,6 +195,8 @@ def dublin_core(record: Record) -> etree._Element:
     values += [("language", v) for v in record.languages]
     values += [("coverage", v) for v in record.places]
     values += [("rights", record.rights)]
+    values += [("format", v) for v in record.formats]
+    values += [("relation", record.thumbnail)]  # read back as the thumbnail (an image URL)
     for name, value in values:
         if value:
             etree.SubElement(dc, f"{{{DC_NS}}}{name}").text = value

@@ -14,7 +14,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        # Thumbnails are the members' own images, shown from their servers (http or https).
+        "img-src 'self' data: https: http:",
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",

@@ -25,7 +25,7 @@ from tests.factories import make_library
 FIELDS = (
     "title", "creators", "subjects", "description", "publisher", "date", "year_from",
     "year_to", "kind", "languages", "identifiers", "isbns", "places", "provinces",
-    "provinces_today", "rights",
+    "provinces_today", "rights", "formats", "thumbnail",
 )  # fmt: skip
 
 

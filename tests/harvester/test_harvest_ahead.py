@@ -3,7 +3,8 @@
 The server here makes a list of six pages of three records each (tokens ``p2``-``p6``), in
 ListRecords and ListIdentifiers (tokens ``i2``-``i6``) with GetRecord, and logs every request
 with the time it arrived and how many were in progress at once. ``/fail4/`` answers page 4
-with HTTP 500.
+with HTTP 500, ``/busy4/`` the first request for page 4 with HTTP 503 (``Retry-After: 0``), and
+``/garbage5/`` page 5 with XML cut off.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -82,16 +84,32 @@ class _ListHandler(BaseHTTPRequestHandler):
             time.sleep(0.01)  # a server takes a moment: requests that overlap would show it
             if url.path.startswith("/fail4/") and token == "p4":
                 self._send(500, b"Internal Server Error", "text/plain")
+            elif url.path.startswith("/busy4/") and token == "p4" and book.names().count("p4") == 1:
+                self._send(503, b"busy", "text/plain", {"Retry-After": "0"})
+            elif url.path.startswith("/garbage5/") and token == "p5":
+                self._send(200, b"<OAI-PMH><ListRecords><record>cut off", "text/xml")
             else:
                 self._send(200, _answer(verb, token, params).encode(), "text/xml; charset=utf-8")
         finally:
-            with book.lock:
-                book.in_flight -= 1
+            self._leave()
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _leave(self) -> None:
+        # Counted out before the response goes out: once the client has it, it may send the
+        # next request before this thread runs again, and that must not count as an overlap.
+        if not getattr(self, "_left", False):
+            self._left = True
+            with _ListHandler.log_book.lock:
+                _ListHandler.log_book.in_flight -= 1
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        self._leave()
         self.end_headers()
         self.wfile.write(body)
 
@@ -274,4 +292,39 @@ def test_a_request_cap_sends_no_request_beyond_it(list_server: str, store: Store
     assert summary.ok and summary.pages == 4
     assert _ListHandler.log_book.names() == ["Identify", "ListRecords", "p2", "p3", "p4"]
     window = store.harvest_window("list")
+    assert window is not None and window.in_flight and window.resumption_token == "p5"
+
+
+def test_a_page_fetched_ahead_is_retried_as_before(
+    list_server: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    summary = harvest_library(_library(list_server, "busy4"), store, replace(FAST, max_retries=1))
+
+    assert summary.ok and summary.stored == len(ALL_IDS)
+    assert _ListHandler.log_book.names().count("p4") == 2
+    assert any(
+        r.levelname == "WARNING"
+        and "[busy4] ListRecords" in r.getMessage()
+        and "HTTP 503, retrying in 0.0 s" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_a_malformed_page_fetched_ahead_is_quarantined_after_the_pages_before_it_are_stored(
+    list_server: str, store: Store, tmp_path: Path
+) -> None:
+    options = replace(FAST, quarantine_dir=tmp_path / "quarantine")
+
+    summary = harvest_library(_library(list_server, "garbage5"), store, options)
+
+    assert summary.error is not None and summary.error.startswith(
+        "[garbage5] ListRecords page 5: the response is not well-formed XML"
+    )
+    assert summary.pages == 4 and _ids(store, "garbage5") == sorted(
+        f"oai:list:{n}" for n in range(1, 13)
+    )
+    (kept,) = (tmp_path / "quarantine" / "garbage5").glob("*.xml")
+    assert kept.read_bytes() == b"<OAI-PMH><ListRecords><record>cut off"
+    assert any(str(kept) in line for line in summary.errors)
+    window = store.harvest_window("garbage5")
     assert window is not None and window.in_flight and window.resumption_token == "p5"

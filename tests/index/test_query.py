@@ -51,6 +51,32 @@ def test_tone_placement_is_one_convention() -> None:
     assert prepare("Thanh Hoá") == prepare("Thanh Hóa") == "Thanh Hóa"
     assert prepare("thuỷ lợi") == "thủy lợi"
     assert prepare("quý") == "quý" and prepare("hoàn") == "hoàn"
+    # The dot below sits before the breve in NFD: "hoặc" has its mark on ă already.
+    assert prepare("HOẶC") == "HOẶC" and prepare("xoặn") == "xoặn"
+    assert prepare("hoạ") == "họa" and prepare("khoẻ") == "khỏe"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nam:1945-1975 lich su", [("word", "year", "1945-1975"), ("word", None, "lich"),
+                                   ("word", None, "su")]),
+        ("noi:can tho", [("word", "places", "can"), ("word", None, "tho")]),
+        # Mark-less "nam"/"noi" with a space after the colon are title words, not prefixes.
+        ("viet nam: lich su", [("word", None, "viet"), ("word", None, "nam:"),
+                               ("word", None, "lich"), ("word", None, "su")]),
+        ("ha noi: pho co", [("word", None, "ha"), ("word", None, "noi:"),
+                            ("word", None, "pho"), ("word", None, "co")]),
+        ("nam:xua", [("word", None, "nam:xua")]),
+        ("a HOẶC b", [("word", None, "a"), ("op", None, "HOẶC"), ("word", None, "b")]),
+    ],
+)  # fmt: skip
+def test_year_and_place_prefixes_typed_without_marks(
+    text: str, expected: list[tuple[str, str | None, str]]
+) -> None:
+    from index.query import _tokens
+
+    assert _tokens(prepare(text)) == expected
 
 
 def test_either_tone_placement_finds_the_exact_form(index: SearchIndex) -> None:

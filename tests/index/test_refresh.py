@@ -45,3 +45,17 @@ def test_changed_and_deleted_records_leave_a_searcher_that_stays_open(
         assert index.searcher().reader().doc_count() == 2
     finally:
         index.close()
+
+
+def test_an_incremental_only_update_never_starts_a_full_build(store: Store, tmp_path: Path) -> None:
+    import pytest
+
+    from catalog.errors import SearchIndexError
+
+    store.upsert_page([make_record(oai_id="oai:r:1", title="Bạc Liêu xưa")])
+    with pytest.raises(SearchIndexError, match="run `unioncat index`"):
+        update_index(store, tmp_path / "index", incremental_only=True)
+    assert not (tmp_path / "index").exists()
+    update_index(store, tmp_path / "index")
+    store.upsert_page([make_record(oai_id="oai:r:2", title="Cà Mau xưa")])
+    assert update_index(store, tmp_path / "index", incremental_only=True).indexed == 1

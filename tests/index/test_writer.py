@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -68,3 +72,67 @@ def test_suggest_api_refuses_unknown_fields_with_the_error_shape(settings: Setti
 
     assert response.status_code == 400 and response.get_json()["ok"] is False
     assert bad_limit.status_code == 400
+
+
+# A writer in its own process: takes the lock as `update_index` does, writes half a batch,
+# then hangs until the test kills it.
+_HOLD_WRITER = """
+import sys, time
+from pathlib import Path
+from whoosh import index as whoosh_index
+from index.build import _writer
+from index.swap import live_directory
+from tests.factories import make_record
+from index.schema import to_document
+from catalog.models import StoredRecord
+from datetime import UTC, datetime
+
+directory = live_directory(Path(sys.argv[1]))
+writer = _writer(whoosh_index.open_dir(str(directory)), directory, 5)
+half = make_record(oai_id="oai:w:half", title="Nửa lô")
+stored = StoredRecord(record=half, seq=99, cluster="half", stored_at=datetime.now(UTC))
+writer.add_document(**to_document(stored))
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_writer_killed_holding_the_lock_blocks_nobody_and_leaves_no_half_batch(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    index_dir = tmp_path / "index"
+    store.upsert_page([make_record(oai_id="oai:w:1", title="Cà Mau")])
+    update_index(store, index_dir)
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_WRITER, str(index_dir)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    store.upsert_page([make_record(oai_id="oai:w:2", title="Bạc Liêu")])
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "holding\n"
+        with pytest.raises(SearchIndexError, match=rf"PID {child.pid}, since .* is writing"):
+            update_index(store, index_dir, lock_timeout=0.3)  # alive: waits, then names it
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=30)
+    assert (index_dir / "MAIN_WRITELOCK").exists()  # the lock file stays; its flock went
+
+    started = time.perf_counter()
+    summary = update_index(store, index_dir, lock_timeout=30)
+    took = time.perf_counter() - started
+
+    assert summary.indexed == 1 and took < 10  # took the lock at once, did not wait it out
+    assert f"the previous writer (PID {child.pid}, since" in caplog.text
+    assert "stopped without finishing" in caplog.text
+    assert not (index_dir / "unioncat-writer").exists()
+    ix = whoosh_index.open_dir(str(index_dir))
+    try:
+        with ix.searcher() as searcher:
+            keys = sorted(fields["key"] for fields in searcher.all_stored_fields())
+    finally:
+        ix.close()
+    assert keys == ["cantho:oai:w:1", "cantho:oai:w:2"]  # the half batch never landed

@@ -30,6 +30,8 @@ CALLS = [
     ("/api/search?page=zero", 400),
     ("/api/search?per_page=101", 400),
     ("/api/search?from_year=1990&to_year=1950", 400),
+    ("/api/facets/kind?q=&library=cantho&from_year=1900&to_year=2000&contains=ban&limit=5", 200),
+    ("/api/facets/colour?q=can+tho", 400),
     ("/api/records/cantho:oai:ct:1", 200),
     ("/api/records/camau:oai:cm:gone", 200),  # a withdrawn record: deleted, still described
     ("/api/records/nope:nothing", 404),

@@ -12,6 +12,7 @@ from catalog.models import Record
 from webapp.services import services
 from webapp.views.params import read_search_args
 from webapp.views.records import holdings_of
+from webapp.views.search import description_snippets
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -32,6 +33,7 @@ def search() -> Response:
         sort=args.sort,
     )
     holdings = service.store().cluster_sizes(hit.cluster for hit in result.hits)
+    snippets = description_snippets(service, result)
     return jsonify(
         ok=True,
         query=result.query,
@@ -45,6 +47,8 @@ def search() -> Response:
             {
                 "id": hit.key,
                 "title": hit.title,
+                "title_highlight": [list(segment) for segment in hit.title_highlight],
+                "description_highlight": [list(segment) for segment in snippets.get(hit.key, ())],
                 "creators": list(hit.creators),
                 "date": hit.date,
                 "year": hit.year,
@@ -54,6 +58,7 @@ def search() -> Response:
                 "holdings": holdings[hit.cluster],
                 "score": round(hit.score, 4),
                 "url": f"/records/{hit.key}",
+                "thumbnail": hit.thumbnail,
             }
             for hit in result.hits
         ],
@@ -75,6 +80,31 @@ def suggest() -> Response:
         request.args.get("q", ""), field=field, limit=int(limit)
     )
     return jsonify(ok=True, query=request.args.get("q", ""), field=field, suggestions=list(values))
+
+
+@bp.get("/facets/<name>")
+def facet_values(name: str) -> Response:
+    """Values of one facet for a search: ?q=&<filters>&contains=lich+su&limit=20."""
+    args = read_search_args(request.args)
+    limit = request.args.get("limit", "20")
+    if not limit.isdigit():
+        raise QueryError(f"limit must be a whole number from 1 to 1000, got {limit!r}")
+    contains = request.args.get("contains", "")
+    values = services().search_index.facet_values(
+        args.text,
+        name,
+        filters=args.filters,
+        years=args.years,
+        contains=contains,
+        limit=int(limit),
+    )
+    return jsonify(
+        ok=True,
+        facet=name,
+        query=args.text,
+        contains=contains,
+        values=[{"value": value, "count": count} for value, count in values],
+    )
 
 
 @bp.get("/records/<path:key>")
@@ -144,4 +174,7 @@ def record_json(record: Record) -> dict[str, Any]:
         "provinces": list(record.provinces),
         "provinces_today": list(record.provinces_today),
         "rights": record.rights,
+        "edition": record.edition,
+        "formats": list(record.formats),
+        "thumbnail": record.thumbnail,
     }

@@ -1,4 +1,4 @@
-"""The patrons' search page: results, facets, sort order, active filters."""
+"""The patrons' search page: results, highlights, facets and their full lists, sort, filters."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from catalog.errors import QueryError, RecordNotFoundError
 from catalog.models import Library
-from index.search import FACETS, SORTS
+from index.highlight import Segment
+from index.search import FACETS, SORTS, SearchResult
 from webapp.i18n import (
     current_language,
     facet_name,
@@ -21,6 +23,8 @@ from webapp.services import Services, services
 from webapp.views.params import SearchArgs, read_search_args
 
 bp = Blueprint("search", __name__)
+
+FACET_SHOWN = 15  # values of a facet listed at first; the others behind "all values"
 
 
 @bp.get("/")
@@ -36,11 +40,37 @@ def search_page() -> str:
         sort=args.sort,
     )
     holdings = service.store().cluster_sizes(hit.cluster for hit in result.hits)
+    more = request.args.get("facet_more", "")
+    if more and more not in FACETS:
+        raise QueryError(f"facet_more must be one of {', '.join(FACETS)}, got {more!r}")
+    facet_lists = dict(result.facets)
+    if more:  # the full list of one facet (without JavaScript, its type-ahead's place)
+        facet_lists[more] = service.search_index.facet_values(
+            args.text, more, filters=args.filters, years=args.years
+        )
+    state = _state(args)
     return render_template(
         "search.html",
         args=args,
         result=result,
         facets=FACETS,
+        facet_rows={
+            facet: _facet_rows(
+                facet_lists.get(facet, ()), args.filters.get(facet, ()), full=facet == more
+            )
+            for facet in FACETS
+        },
+        facet_more=more,
+        facet_urls={
+            facet: {
+                "more": _search_url(dict(state, facet_more=[facet])) + f"#facet-{facet}",
+                "fewer": _search_url(state) + f"#facet-{facet}",
+                "finder": url_for("api.facet_values", name=facet, **state),  # type: ignore[arg-type]
+            }
+            for facet in FACETS
+        },
+        apply_url=_search_url(state),
+        snippets=description_snippets(service, result),
         holdings=holdings,
         chips=_chips(args, service),
         first_number=(result.page - 1) * service.settings.results_per_page + 1,
@@ -56,6 +86,38 @@ def search_page() -> str:
         facet_heading=facet_name,
         language_name=language_name,
     )
+
+
+def description_snippets(service: Services, result: SearchResult) -> dict[str, tuple[Segment, ...]]:
+    """Return each hit's description as a short snippet around the query's words, by key.
+
+    Descriptions are not stored in the index; the page's 20 records come from the catalog.
+    """
+    snippets = {}
+    store = service.store()
+    for hit in result.hits:
+        try:
+            description = store.get_by_key(hit.key).record.description
+        except RecordNotFoundError:  # withdrawn since the index was updated
+            continue
+        if description:
+            snippets[hit.key] = result.highlighter.description(description)
+    return snippets
+
+
+def _facet_rows(
+    counts: tuple[tuple[str, int], ...], chosen: tuple[str, ...], *, full: bool
+) -> tuple[list[tuple[str, int | None]], bool]:
+    """Return the values a facet lists and whether it has more than it lists.
+
+    Chosen values come first when they would not be listed (one found by typing into the
+    facet), so that applying the form again keeps them.
+    """
+    listed: list[tuple[str, int | None]] = list(counts if full else counts[:FACET_SHOWN])
+    shown = {value for value, _ in listed}
+    known = dict(counts)
+    missing = [(value, known.get(value)) for value in chosen if value not in shown]
+    return missing + listed, len(counts) > FACET_SHOWN
 
 
 @dataclass(frozen=True, slots=True)

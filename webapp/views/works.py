@@ -96,7 +96,12 @@ def rejoin() -> BaseResponse:
 def _reindex(store: Store) -> None:
     """Bring the index up to date now, unless a harvest run holds its writer."""
     try:
-        update_index(store, services().settings.index_dir, lock_timeout=INDEX_LOCK_WAIT)
+        update_index(
+            store,
+            services().settings.index_dir,
+            lock_timeout=INDEX_LOCK_WAIT,
+            incremental_only=True,  # a full build never runs inside a web request
+        )
     except UnionCatalogError as exc:
         log.warning("dashboard: index not updated after a work change (%s); the next run does", exc)
         flash(gettext("Search shows the change after the next index update."), "info")
