@@ -7,10 +7,13 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from catalog.store import Store
@@ -85,3 +88,28 @@ def serving(app: Flask) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+ADMIN_PASSWORD = "thư viện 2025"
+
+
+def dashboard_settings(settings: Settings, tmp_path: Path, oai_server: str) -> Settings:
+    """``settings`` with the dashboard on (password ADMIN_PASSWORD) and one member, "good",
+    served by the replay server: what "harvest now" runs `unioncat harvest` with."""
+    registry = tmp_path / "libraries.toml"
+    registry.write_text(
+        '[[library]]\ncode = "good"\nname_vi = "Thư viện thử nghiệm"\n'
+        'name_en = "Test library"\nprovince = "Cần Thơ"\n'
+        f'endpoint = "{oai_server}/clean/oai"\nenabled = true\n',
+        encoding="utf-8",
+    )
+    return replace(
+        settings,
+        registry_path=registry,
+        admin_password_hash=generate_password_hash(ADMIN_PASSWORD, method="pbkdf2:sha256:1000"),
+        quarantine_dir=tmp_path / "quarantine",
+        harvest_log_dir=tmp_path / "harvest-logs",
+        harvest_timeout=2,
+        harvest_max_retries=0,
+        harvest_polite_delay=0,
+    )

@@ -3,46 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from catalog.models import HarvestSummary
 from catalog.store import Store
 from config.settings import Settings
-from tests.browser.conftest import serving
+from tests.browser.conftest import ADMIN_PASSWORD, dashboard_settings, serving
 from tests.factories import make_library, make_record
 from webapp import create_app
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "thư viện 2025"
+PASSWORD = ADMIN_PASSWORD
 
 
 @pytest.fixture
 def admin_site(settings: Settings, tmp_path: Path, oai_server: str) -> Iterator[str]:
     """Base URL of the union app with the dashboard on, served on a free loopback port."""
-    registry = tmp_path / "libraries.toml"
-    registry.write_text(
-        '[[library]]\ncode = "good"\nname_vi = "Thư viện thử nghiệm"\n'
-        'name_en = "Test library"\nprovince = "Cần Thơ"\n'
-        f'endpoint = "{oai_server}/clean/oai"\nenabled = true\n',
-        encoding="utf-8",
-    )
-    settings = replace(
-        settings,
-        registry_path=registry,
-        admin_password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
-        quarantine_dir=tmp_path / "quarantine",
-        harvest_log_dir=tmp_path / "harvest-logs",
-        harvest_timeout=2,
-        harvest_max_retries=0,
-        harvest_polite_delay=0,
-    )
+    settings = dashboard_settings(settings, tmp_path, oai_server)
     started = datetime(2025, 3, 1, 1, 30, tzinfo=UTC)
     with Store.open(settings.catalog_path) as store:
         store.upsert_page([make_record(library="camau", oai_id="oai:cm:1", title="Địa chí")])

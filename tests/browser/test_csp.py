@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from catalog.models import HarvestSummary
 from catalog.store import Store
 from config.settings import Settings
 from index.build import update_index
-from tests.browser.conftest import serving
+from tests.browser.conftest import ADMIN_PASSWORD, dashboard_settings, serving
 from tests.factories import make_library, make_record
 from webapp import create_app
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "thư viện 2025"
+PASSWORD = ADMIN_PASSWORD
 # Runs in every document before its own scripts; reports to the test through a binding, so
 # that violations on a page the test has already left are not lost.
 LISTEN = """
@@ -73,23 +72,7 @@ def watched_page(browser: Any) -> tuple[Any, Watch]:
 @pytest.fixture
 def full_site(settings: Settings, tmp_path: Path, oai_server: str) -> Iterator[str]:
     """The union app with records, a harvest history, a quarantined page and the dashboard on."""
-    registry = tmp_path / "libraries.toml"  # what "harvest now" runs `unioncat harvest` with
-    registry.write_text(
-        '[[library]]\ncode = "good"\nname_vi = "Thư viện thử nghiệm"\n'
-        'name_en = "Test library"\nprovince = "Cần Thơ"\n'
-        f'endpoint = "{oai_server}/clean/oai"\nenabled = true\n',
-        encoding="utf-8",
-    )
-    settings = replace(
-        settings,
-        registry_path=registry,
-        admin_password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
-        quarantine_dir=tmp_path / "quarantine",
-        harvest_log_dir=tmp_path / "harvest-logs",
-        harvest_timeout=2,
-        harvest_max_retries=0,
-        harvest_polite_delay=0,
-    )
+    settings = dashboard_settings(settings, tmp_path, oai_server)
     started = datetime(2025, 3, 1, 1, 30, tzinfo=UTC)
     with Store.open(settings.catalog_path) as store:
         store.upsert_page(
