@@ -106,3 +106,13 @@ def test_the_dashboard_and_a_record_page_link_a_librarian_to_the_work(
     assert 'href="/admin/works"' in dashboard
     record_page = client.get(f"/records/{SHARED}").text
     assert f'href="/admin/works?key={SHARED}"' in record_page
+
+
+def test_a_search_result_names_each_holding_library_with_its_own_link(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/?q=C%E1%BA%A7n+Th%C6%A1+x%C6%B0a+v%C3%A0+nay").text
+    assert page.count('class="hit"') == 1  # one work, shown once
+    # Each member's own record page: Cần Thơ's from its URL template, Cà Mau's from the record.
+    assert 'href="https://opac.example.invalid/cantho/oai:ct:1" rel="external noopener"' in page
+    assert 'href="https://camau.example.invalid/record/7" rel="external noopener"' in page

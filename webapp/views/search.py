@@ -21,6 +21,7 @@ from webapp.i18n import (
 )
 from webapp.services import Services, services
 from webapp.views.params import SearchArgs, read_search_args
+from webapp.views.records import holdings_of
 
 bp = Blueprint("search", __name__)
 
@@ -39,7 +40,14 @@ def search_page() -> str:
         per_page=service.settings.results_per_page,
         sort=args.sort,
     )
-    holdings = service.store().cluster_sizes(hit.cluster for hit in result.hits)
+    store = service.store()
+    holdings = store.cluster_sizes(hit.cluster for hit in result.hits)
+    # A work held by several libraries names each, with its link (few hits on a page).
+    held_by = {
+        hit.cluster: holdings_of(service, store.get_by_key(hit.key))
+        for hit in result.hits
+        if holdings.get(hit.cluster, 0) > 1
+    }
     more = request.args.get("facet_more", "")
     if more and more not in FACETS:
         raise QueryError(f"facet_more must be one of {', '.join(FACETS)}, got {more!r}")
@@ -72,6 +80,7 @@ def search_page() -> str:
         apply_url=_search_url(state),
         snippets=description_snippets(service, result),
         holdings=holdings,
+        held_by=held_by,
         chips=_chips(args, service),
         first_number=(result.page - 1) * service.settings.results_per_page + 1,
         feed_url=_feed_url(args),
