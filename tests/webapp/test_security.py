@@ -71,7 +71,7 @@ def test_the_policy_allows_only_this_site_and_no_plugins_framing_or_base_tricks(
 def test_dashboard_pages_are_never_cached_even_when_off_or_missing(
     client: FlaskClient, settings: Settings
 ) -> None:
-    for path in ("/admin/login", "/admin", "/admin/no-such-page"):
+    for path in ("/admin/login", "/admin", "/admin/works", "/admin/no-such-page"):
         response = client.get(path)
         assert response.headers["Cache-Control"] == "no-store", path
         assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, path

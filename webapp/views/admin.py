@@ -57,7 +57,9 @@ def _jobs() -> HarvestJobs:
 
 
 @bp.before_request
-def _guard() -> None:
+def dashboard_guard() -> None:
+    """Before every dashboard request: 404 while the dashboard is off; a POST needs its CSRF
+    token. (Cache-Control: no-store and DENY framing come from webapp.security for /admin.)"""
     if not auth.admin_auth().is_enabled:
         abort(
             404,
@@ -67,13 +69,6 @@ def _guard() -> None:
             ),
         )
     auth.check_csrf()
-
-
-@bp.after_request
-def _private(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"  # no clickjacking of the harvest buttons
-    return response
 
 
 # -- signing in and out ----------------------------------------------------------------------

@@ -19,13 +19,12 @@ from index.build import update_index
 from webapp import auth
 from webapp.i18n import gettext
 from webapp.services import services
-from webapp.views.admin import _guard, _private
+from webapp.views.admin import dashboard_guard
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("works", __name__, url_prefix="/admin/works")
-bp.before_request(_guard)
-bp.after_request(_private)
+bp.before_request(dashboard_guard)
 
 REASON_MAX = 500
 INDEX_LOCK_WAIT = 5.0  # seconds a librarian's request waits for the index writer
