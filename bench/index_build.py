@@ -5,14 +5,18 @@
 Stores the seeded sample members (710 records × N under new identifiers, as
 bench/search_cold.py does) in a catalog under --workdir, kept between runs, then rebuilds a
 fresh index from it and prints documents per second; reading the catalog and making the
-documents (index/schema.py) are timed on their own first. --writer tries other ways of
-driving Whoosh's writer than `update_index` (the project's):
+documents (index/schema.py) are timed on their own first. --writer picks how:
 
+    update_index   the project's: a full build writes its segments itself (index/writer.py)
+    whoosh         what update_index did before: Whoosh's writer, a commit per 2,000
+                   documents (merging small segments as Whoosh does)
     one-commit     add_document into one writer, one commit at the end
     no-merge       a commit per --batch documents without merging segments, then one merge
     procs2         one-commit with Whoosh's multiprocessing writer, two processes
     procs2-multi   the same, its segments left unmerged (multisegment=True)
 
+Each build prints wall and process CPU time (other jobs on the machine stretch the wall
+time, not the CPU time) and the process's peak RSS so far (reading the catalog included).
 --profile prints where the time goes (in this process only: not procs2's children).
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import resource
 import shutil
 import statistics
 import sys
@@ -28,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -37,7 +43,7 @@ from catalog.store import Store  # noqa: E402
 from index.build import open_or_create, update_index  # noqa: E402
 from index.schema import to_document  # noqa: E402
 
-WRITERS = ("update_index", "one-commit", "no-merge", "procs2", "procs2-multi")
+WRITERS = ("update_index", "whoosh", "one-commit", "no-merge", "procs2", "procs2-multi")
 
 
 def stored_catalog(workdir: Path, copies: int) -> Path:
@@ -91,7 +97,7 @@ def main() -> None:
         for _ in range(args.rounds):
             shutil.rmtree(index_dir, ignore_errors=True)
             profiler = cProfile.Profile() if args.profile else None
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
             if args.writer == "update_index":
@@ -101,10 +107,13 @@ def main() -> None:
             if profiler:
                 profiler.disable()
             seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu
             timings.append(seconds)
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(
                 f"build ({args.writer}): {indexed} documents in {seconds:.1f} s "
-                f"= {indexed / seconds:.0f} documents/s"
+                f"= {indexed / seconds:.0f} documents/s; CPU {cpu:.1f} s = "
+                f"{indexed / cpu:.0f} documents/s; peak RSS {rss:.0f} MiB"
             )
             if profiler:
                 stats = pstats.Stats(profiler).sort_stats("cumulative")
@@ -120,6 +129,8 @@ def main() -> None:
 def build_with(store: Store, index_dir: Path, writer_name: str, batch: int, limitmb: int) -> int:
     """Index every live record with one of the --writer variants; return how many."""
     ix = open_or_create(index_dir, rebuild=True)
+    if writer_name == "whoosh":
+        return build_with_whoosh_batches(store, ix, batch)
     options: dict[str, object] = {"limitmb": limitmb}
     if writer_name.startswith("procs2"):
         options.update(procs=2, multisegment=writer_name == "procs2-multi")
@@ -144,10 +155,24 @@ def build_with(store: Store, index_dir: Path, writer_name: str, batch: int, limi
     return indexed
 
 
-def _all_changes(store: Store) -> Iterator[list[StoredRecord]]:
+def build_with_whoosh_batches(store: Store, ix: Any, batch: int) -> int:
+    """Index every live record as update_index did before index/writer.py; return how many."""
+    indexed = 0
+    for changes in _all_changes(store, batch):
+        writer = ix.writer()
+        for stored in changes:
+            if not stored.record.deleted:
+                writer.add_document(**to_document(stored))
+                indexed += 1
+        writer.commit()
+    ix.close()
+    return indexed
+
+
+def _all_changes(store: Store, limit: int = 5000) -> Iterator[list[StoredRecord]]:
     seq = 0
     while True:
-        batch = store.changes_since(seq, limit=5000)
+        batch = store.changes_since(seq, limit=limit)
         if not batch:
             return
         yield batch

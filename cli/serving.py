@@ -116,6 +116,14 @@ def _serve(
 
     from waitress.server import create_server
 
+    from catalog.errors import SearchIndexError
+
+    service = app.extensions.get("unioncat")
+    if service is not None:  # the first patron should not wait for the index's columns
+        try:
+            service.search_index.warm()
+        except SearchIndexError as exc:
+            log.warning("%s; searches answer once it exists", exc)
     server = create_server(app, host=host, port=port, threads=threads, ident="unioncat")
     url = f"http://{host}:{server.effective_port}/"
     if demo:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.query import And, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
@@ -18,7 +19,7 @@ from index import suggest as typing_help
 from index.cache import GenerationCache
 from index.collation import sort_key
 from index.highlight import Highlighter, Segment
-from index.matching import DocValues, QueryRun, ranked
+from index.matching import Docs, DocValues, QueryRun, best_first, in_order
 from index.query import parse_query
 from index.schema import SCHEMA_VERSION, SUBJECT_SEPARATOR, SUGGEST_KINDS, subject_value
 from index.swap import LiveIndex
@@ -31,7 +32,7 @@ _FACET_LIMITS = {"subject": 30}  # most frequent values returned; the others are
 # first, titles in Vietnamese alphabetical order (index/collation.py).
 SORTS = ("relevance", "newest", "oldest", "title")
 FACET_VALUES_LIMIT = 1000  # values of one facet listed at most (its full list on the page)
-_FILTER_CACHE = 16  # filter sets: 2.8 MB for one passing half of 48,300 records (measured)
+_FILTER_CACHE = 64  # filter sets: one byte a document each (100 KB at 100,000 records)
 _FACET_CACHE = 512  # facet counts of recent (query, filters)
 _PAGE_CACHE = 256  # whole result pages: a repeated search (back button, paging) costs no scoring
 
@@ -80,7 +81,7 @@ class SearchIndex:
         self._live = LiveIndex(index_dir, schema_version=SCHEMA_VERSION)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._filters: GenerationCache[frozenset[int]] = GenerationCache(_FILTER_CACHE)
+        self._filters: GenerationCache[Docs] = GenerationCache(_FILTER_CACHE)
         self._values: GenerationCache[DocValues] = GenerationCache(1)
         self._counts: GenerationCache[tuple[_Facets, int, int]] = GenerationCache(_FACET_CACHE)
         self._pages: GenerationCache[SearchResult] = GenerationCache(_PAGE_CACHE)
@@ -117,6 +118,31 @@ class SearchIndex:
 
     def count(self) -> int:
         return int(self.searcher().doc_count())
+
+    def warm(self) -> None:
+        """Read now what every search of the live generation needs, once: the facet columns,
+        the sort orders, the postings files and the accent map of "did you mean".
+
+        Otherwise the first search after a start pays for them (measured at 100,000 records:
+        about 0.7 s). Raises SearchIndexError when there is no index yet.
+        """
+        searcher = self.searcher()
+        generation = int(searcher.reader().generation())
+        values = self._values.get(
+            generation, "values", lambda: DocValues(searcher, FACETS, overlapping=_OVERLAPPING)
+        )
+        for order in ("title", "newest", "oldest"):
+            values.order(searcher, order)
+        values.open_postings_files(searcher)
+        self._accents.get(generation, "accents", lambda: typing_help.accent_map(searcher.reader()))
+
+    def generation(self) -> int:
+        """Return the generation of the index a search would read now; a commit raises it.
+
+        Not comparable across a rebuild's switch to a new folder: key caches by (folder,
+        generation) there, or use it with other keys that change too.
+        """
+        return int(self.searcher().reader().generation())
 
     def search(
         self,
@@ -161,7 +187,7 @@ class SearchIndex:
             allowed = self._filters.get(
                 generation,
                 filter_key,
-                lambda: frozenset(QueryRun(searcher, values, filter_query).docs()),
+                lambda: QueryRun(searcher, values, filter_query).docs(),
             )
             docs = docs & allowed
         counted = self._counts.peek(generation, count_key)
@@ -169,22 +195,21 @@ class SearchIndex:
             # Every matching record counts (a work held by two libraries counts for both).
             counted = (
                 {name: _ordered(name, values.count(name, docs).items()) for name in FACETS},
-                len(set(map(values.work.__getitem__, docs))),
-                len(docs),
+                values.works(docs),
+                int(docs.sum()),
             )
             self._counts.put(generation, count_key, counted)
         wanted = page * per_page
         if sort != "relevance" or parsed.is_empty:
-            rank = values.rank(searcher, "title" if sort == "relevance" else sort)
-            order = sorted(docs, key=rank.__getitem__)  # ranks are distinct: no ties
-            firsts = _first_of_each_work(order, values.work, wanted)
+            places = values.order(searcher, "title" if sort == "relevance" else sort)
+            firsts = in_order(docs, places, values.work, wanted)
             # Scores only for the page shown (the API reports them).
-            shown = set(firsts[(page - 1) * per_page :])
-            scores = [0.0] * values.size if parsed.is_empty else run.scores(shown)
+            shown = values.none()
+            shown[firsts[(page - 1) * per_page :]] = True
+            scores = np.zeros(values.size) if parsed.is_empty else run.scores(shown)
         else:
             scores = run.scores(docs)
-            order = ranked(docs, scores.__getitem__, reverse=True)
-            firsts = _first_of_each_work(order, values.work, wanted)
+            firsts = best_first(docs, scores, values.work, wanted)
         highlighter = (
             Highlighter.for_query(parsed.query)
             if not parsed.is_empty
@@ -267,7 +292,7 @@ class SearchIndex:
             allowed = self._filters.get(
                 generation,
                 (tuple(chosen), years),  # the key search() uses: one cache for both
-                lambda: frozenset(QueryRun(searcher, values, filter_query).docs()),
+                lambda: QueryRun(searcher, values, filter_query).docs(),
             )
             docs = docs & allowed
         typed = typing_help.folded_prefix(contains)
@@ -297,19 +322,6 @@ class SearchIndex:
                 return corrected
         restored = typing_help.restore(words, accents)
         return restored if restored and fold(restored) != restored else None
-
-
-def _first_of_each_work(order: list[int], work: list[int], wanted: int) -> list[int]:
-    """Return the first ``wanted`` records of ``order`` that belong to distinct works."""
-    seen: set[int] = set()
-    firsts = []
-    for docnum in order:
-        if work[docnum] not in seen:
-            seen.add(work[docnum])
-            firsts.append(docnum)
-            if len(firsts) == wanted:
-                break
-    return firsts
 
 
 def _hit(searcher: Searcher, docnum: int, score: float, highlighter: Highlighter) -> SearchHit:

@@ -14,7 +14,12 @@ from flask import Flask, jsonify, render_template, request
 from flask.wrappers import Response
 from werkzeug.exceptions import HTTPException
 
-from catalog.errors import QueryError, RecordNotFoundError, UnionCatalogError
+from catalog.errors import (
+    QueryError,
+    RecordNotFoundError,
+    SearchIndexError,
+    UnionCatalogError,
+)
 from catalog.models import Library
 from catalog.store import Store
 from config.registry import load_registry
@@ -68,9 +73,13 @@ def create_app(
     app.register_error_handler(HTTPException, _render_error)
 
     @app.get("/healthz")
-    def health() -> Response:
+    def health() -> Response | tuple[Response, int]:
         store = services().store()
-        return jsonify(ok=True, records=store.max_seq(), documents=services().search_index.count())
+        try:
+            documents = services().search_index.count()
+        except SearchIndexError as exc:  # serving, but nothing to search yet
+            return jsonify(ok=False, records=store.max_seq(), documents=None, error=str(exc)), 503
+        return jsonify(ok=True, records=store.max_seq(), documents=documents)
 
     @app.after_request
     def remember_language(response: Response) -> Response:
@@ -162,6 +171,9 @@ def _render_error(exc: Exception) -> tuple[Response | str, int]:
         status, message = 400, str(exc)
     elif isinstance(exc, RecordNotFoundError):
         status, message = 404, str(exc)
+    elif isinstance(exc, SearchIndexError):  # no index yet, or one of another version
+        status, message = 503, str(exc)
+        log.warning("request %s: %s", request.path, exc)
     else:
         status, message = 500, "the server failed; the error is in its log"
         log.error("request %s failed: %s", request.path, exc, exc_info=exc)
@@ -171,6 +183,8 @@ def _render_error(exc: Exception) -> tuple[Response | str, int]:
         summary = gettext("The request is not valid.")
     elif status == 404:
         summary = gettext("This page does not exist.")
+    elif status == 503:
+        summary = gettext("Search is not available yet; please try again later.")
     else:
         summary = gettext("The server failed; please try again later.")
     return render_template("error.html", status=status, summary=summary, detail=message), status

@@ -9,6 +9,7 @@ extraction still sees every message id.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import flask_babel  # type: ignore[import-untyped]  # Flask-Babel 4.0 ships no type hints
 from flask import Flask, g, request
@@ -27,6 +28,23 @@ def init_app(app: Flask) -> None:
     """
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     flask_babel.Babel(app, locale_selector=current_language)
+    # Flask-Babel's own callables, with the catalogue looked up once per request instead of
+    # once per message (a results page has ~40; measured: a tenth of rendering one).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
+
+
+def _translations() -> Any:
+    """Return this request's gettext catalogue (Flask-Babel's, for the reader's language)."""
+    found = g.get("_translations")
+    if found is None:
+        found = g._translations = flask_babel.get_translations()
+    return found
 
 
 # Typed doors to Flask-Babel, for code; `pybabel extract` finds calls to these names.

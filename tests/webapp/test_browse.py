@@ -150,9 +150,15 @@ def test_browse_page_in_both_languages(client: FlaskClient) -> None:
     assert "4 documents, 5 records in all" in english
 
 
-def test_browse_without_an_index_says_what_to_run(settings: Settings) -> None:
-    app = create_app(settings, libraries=LIBRARIES)
-    response = app.test_client().get("/browse")
+def test_pages_without_an_index_say_what_to_run(settings: Settings) -> None:
+    client = create_app(settings, libraries=LIBRARIES).test_client()
 
-    assert response.status_code == 500
-    assert "Máy chủ gặp lỗi" in response.text
+    for path in ("/browse", "/?q=can+tho", "/?q=can+tho&lang=en"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert "unioncat index" in response.text, path
+    assert "Chức năng tìm kiếm chưa sẵn sàng" in client.get("/browse?lang=vi").text
+    assert "Search is not available yet" in client.get("/?lang=en").text
+    api = client.get("/api/search?q=can+tho")
+    assert api.status_code == 503
+    assert api.json is not None and "unioncat index" in api.json["error"]

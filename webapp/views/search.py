@@ -30,8 +30,21 @@ FACET_SHOWN = 15  # values of a facet listed at first; the others behind "all va
 
 @bp.get("/")
 def search_page() -> str:
-    args = read_search_args(request.args)
     service = services()
+    # A page depends on its URL (host included: links are absolute in places), the language,
+    # the index's generation (results) and the catalog's last change (holdings, snippets).
+    key = (
+        request.full_path,
+        request.host_url,
+        current_language(),
+        service.search_index.generation(),
+        service.store().max_seq(),
+    )
+    return service.pages.get(key, lambda: _search_page(service))
+
+
+def _search_page(service: Services) -> str:
+    args = read_search_args(request.args)
     result = service.search_index.search(
         args.text,
         filters=args.filters,

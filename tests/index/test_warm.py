@@ -1,0 +1,102 @@
+"""A server reads what every search needs when it starts, not in its first patron's search."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from catalog.errors import SearchIndexError
+from catalog.store import Store
+from index.build import update_index
+from index.search import SearchIndex
+from tests.factories import make_record
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_warm_reads_the_columns_orders_and_accents_once(store: Store, tmp_path: Path) -> None:
+    store.upsert_page(
+        [make_record(oai_id=f"oai:w:{n}", title=f"Địa chí Cà Mau {n}") for n in range(5)]
+    )
+    update_index(store, tmp_path / "index")
+    index = SearchIndex(tmp_path / "index")
+    try:
+        index.warm()
+        misses = index._values.misses
+        values = index._values.peek(index.generation(), "values")
+        assert values is not None
+        assert set(values._ranks) == {"title", "newest", "oldest"}
+        assert values._files and None not in values._files.values()  # postings files mapped
+        accents_misses = index._accents.misses
+
+        result = index.search("dia chi ca mau", sort="newest")
+
+        assert result.records == 5
+        assert result.suggestion == "địa chí cà mau"
+        assert index._values.misses == misses  # the search found them kept
+        assert index._accents.misses == accents_misses
+    finally:
+        index.close()
+
+
+def test_warm_without_an_index_says_so(tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path / "missing")
+    with pytest.raises(SearchIndexError):
+        index.warm()
+
+
+def test_serve_starts_without_an_index_and_says_what_to_do(tmp_path: Path) -> None:
+    unioncat = Path(sys.executable).parent / "unioncat"
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "UNIONCAT_CATALOG_PATH": str(tmp_path / "catalog.sqlite"),
+        "UNIONCAT_INDEX_DIR": str(tmp_path / "index"),
+        "UNIONCAT_SECRET_KEY": "test",
+    }
+    process = subprocess.Popen(
+        [str(unioncat), "serve", "--host", "127.0.0.1", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        url = None
+        assert process.stdout is not None
+        while url is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            found = re.search(r"Serving on (http://127\.0\.0\.1:\d+/)", line)
+            url = found.group(1) if found else None
+        assert url, "".join(output)
+        try:
+            urllib.request.urlopen(url + "healthz", timeout=10)
+        except urllib.error.HTTPError as exc:
+            health, body = exc.code, json.load(exc)
+        else:  # pragma: no cover - the assertion below says what happened
+            health, body = 200, {}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=30)
+    text = "".join(output) + rest
+    assert process.returncode == 0, text
+    assert health == 503
+    assert body["ok"] is False and "unioncat index" in body["error"]
+    assert "searches answer once it exists" in text
+    assert "unioncat index" in text
