@@ -132,6 +132,8 @@ def build_index(catalog: str, index_dir: str, rebuild: bool) -> dict[str, float]
         "indexed": summary.indexed,
         "seconds": seconds,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # The largest of the processes that built segments (index/segments.py), if any.
+        "helper_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
@@ -606,6 +608,7 @@ def bench_size(
         f"  index build ({how}): {b['indexed']:,} records in {b['seconds']:.1f} s = "
         f"{rate:,.0f} records/s [{verdict(rate, TARGETS['records/s'], higher=True)}], "
         f"{b['size_mib']:.0f} MiB on disk, peak RSS {b['peak_rss_mib']:.0f} MiB"
+        f" (each segment-building process: up to {b.get('helper_rss_mib', 0):.0f} MiB)"
     )
     index = SearchIndex(built.index_dir)
     whoosh_found: dict[str, int] = {}

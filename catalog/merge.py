@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from catalog.models import Record
 from catalog.normalize import fold
@@ -81,13 +82,41 @@ _YEARS_APART = 2  # RecordManager rejects any year difference; catalogues disagr
 WORK_KEY_VERSION = 3
 
 
+_NOT_WORD = re.compile(r"[^\w]+|_")
+
+
+def _plain_words(value: str) -> str:
+    return " ".join(_NOT_WORD.sub(" ", value).split())
+
+
+# Titles share most of their words, so what word splitting and folding make of each
+# white-space-separated word is remembered, and a value's result is joined from its words'.
+# Both work word by word: white space only ever separates words, before and after (folding
+# lower-cases a final sigma by its word alone, as white space is neither cased nor ignorable).
+# Values longer than _REMEMBERED_VALUE_LENGTH are worked out whole, which bounds the memory.
+_REMEMBERED_VALUE_LENGTH = 200
+_word_parts = lru_cache(maxsize=4096)(_plain_words)
+_folded_word = lru_cache(maxsize=4096)(fold)
+
+
 def _words(value: str) -> str:
-    return " ".join(re.sub(r"[^\w]+|_", " ", value).split())
+    """The word characters of ``value``, single-spaced: all else (and "_") separates words."""
+    if len(value) > _REMEMBERED_VALUE_LENGTH:
+        return _plain_words(value)
+    return " ".join(part for part in map(_word_parts, value.split()) if part)
+
+
+def _fold(value: str) -> str:
+    """``catalog.normalize.fold``, word by word from memory."""
+    if len(value) > _REMEMBERED_VALUE_LENGTH:
+        return fold(value)
+    return " ".join(word for word in map(_folded_word, value.split()) if word)
 
 
 def _clean(title: str | None) -> str:
-    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", title or "")).strip()
-    return _NEXT_AREA.split(text, maxsplit=1)[0]
+    # str.split() splits on exactly the characters \s matches (both use str.isspace).
+    text = " ".join(unicodedata.normalize("NFC", title or "").split())
+    return _NEXT_AREA.split(text, maxsplit=1)[0] if "." in text else text
 
 
 def _cut(text: str, pattern: re.Pattern[str] | None) -> str:
@@ -127,9 +156,9 @@ def _key_of(text: str) -> str:
         if _LETTER.search(part):
             break
         proper = f"{proper} {part}"
-    key = fold(_ARTICLE.sub("", _words(proper))) or fold(_words(proper))
+    key = _fold(_ARTICLE.sub("", _words(proper))) or _fold(_words(proper))
     key = _cut(_cut(key, _PART), _edition_start(key))
-    return key or fold(_words(text))
+    return key or _fold(_words(text))
 
 
 def creator_key(name: str | None) -> str:
@@ -138,6 +167,13 @@ def creator_key(name: str | None) -> str:
     "Sơn Nam, 1926-2008." and "Sơn Nam" → "nam son"; "Nguyễn, Văn An" and "Nguyễn Văn An" →
     "an nguyen van". The whole name is kept: a family name alone (Nguyễn) says almost nothing.
     """
+    # Names repeat from record to record (a library's authors), so short ones are remembered.
+    if name is not None and len(name) <= _REMEMBERED_NAME_LENGTH:
+        return _remembered_creator_key(name)
+    return _creator_key(name)
+
+
+def _creator_key(name: str | None) -> str:
     text = _words(_DATES.sub(" ", fold(unicodedata.normalize("NFC", name or ""))))
     previous = None
     while previous != text:
@@ -146,6 +182,10 @@ def creator_key(name: str | None) -> str:
     # Token order is dropped so "Dupont, Jean" meets "Jean Dupont" and "Nguyễn, Văn A" meets
     # "Nguyễn Văn A"; the full set of tokens stays, so "Nguyễn Văn An" ≠ "Nguyễn Văn Anh".
     return " ".join(sorted(text.split()))
+
+
+_REMEMBERED_NAME_LENGTH = 200
+_remembered_creator_key = lru_cache(maxsize=4096)(_creator_key)
 
 
 def issns(identifiers: tuple[str, ...]) -> tuple[str, ...]:
@@ -194,11 +234,17 @@ class _Title:
     numbers: frozenset[int]  # every number in ``full``: volumes, years, issues
 
 
+def _title_words(cleaned: str) -> str:
+    """The folded words of a title and its subtitle (``_Title.full`` before volumes are
+    rewritten): no parallel title, statement of responsibility, article or edition statement."""
+    text = _TITLE_END.split(cleaned, maxsplit=1)[0]
+    words = _fold(_ARTICLE.sub("", _words(text)))
+    return _cut(words, _edition_start(words))
+
+
 def _title(title: str | None) -> _Title:
     cleaned = _clean(title)
-    text = _TITLE_END.split(cleaned, maxsplit=1)[0]
-    words = fold(_ARTICLE.sub("", _words(text)))
-    words = _cut(words, _edition_start(words))
+    words = _title_words(cleaned)
     volume, part = _VOLUME.search(words), _PART.search(words)
     full = _VOLUME.sub(lambda m: f" vol {_volume_text(m)}", words).strip()
     numbers = frozenset(int(n) for n in re.findall(r"\d+", full))
@@ -296,16 +342,19 @@ def work_key(
     key; years can't go into an exact key without splitting "1998" from "[199-?]", and
     editions often go unstated, so ``same_work`` checks both.
     """
-    parsed = _title(title)
     if kind == _SERIAL and (serial := issns(identifiers)):
-        numbers = " ".join(str(n) for n in sorted(parsed.numbers))
+        numbers = " ".join(str(n) for n in sorted(_title(title).numbers))
         return f"issn:{min(serial)}" + (f"|{numbers}" if numbers else "")
-    suffix = f"|v{parsed.part}" if parsed.part else ""
+    # A key is made for every record stored: of what _title finds, only the part and the
+    # title proper are worked out here (each as _title works it out).
+    cleaned = _clean(title)
+    part = _PART.search(_title_words(cleaned))
+    suffix = f"|v{_volume_text(part)}" if part else ""
     if isbns:
         return "isbn:" + min(isbns) + suffix
     first = next((creator_key(part) for name in creators[:1] for part in name.split(";")), "")
     prefix = f"tc:{kind}:" if kind else "tc:"
-    return f"{prefix}{parsed.key}|{first}{suffix}"
+    return f"{prefix}{_key_of(cleaned)}|{first}{suffix}"
 
 
 def record_work_key(record: Record) -> str:

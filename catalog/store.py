@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -117,7 +118,14 @@ def format_datestamp(value: datetime) -> str:
 
 
 def parse_datestamp(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    """Read a datestamp `format_datestamp` wrote; raises ValueError for any other form."""
+    # Sliced rather than strptime: every record read parses one (a tenth of a search page).
+    if len(value) != 20 or value[4:17:3] != "--T::" or value[19] != "Z":
+        raise ValueError(f"not a UTC datestamp of seconds: {value!r}")
+    return datetime(
+        int(value[0:4]), int(value[5:7]), int(value[8:10]),
+        int(value[11:13]), int(value[14:16]), int(value[17:19]), tzinfo=UTC,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -295,49 +303,61 @@ class Store:
         """Store one harvested page in one transaction; unchanged records are left alone.
 
         A deleted record becomes a tombstone that keeps the metadata stored before. Passing
-        ``stored_at`` sets the catalog datestamp (the demo's members use their own dates).
+        ``member_datestamps`` sets the catalog datestamp to the member's datestamp (the demo's
+        members use their own dates); otherwise every record of the page gets the moment it is
+        stored. A record that comes twice on one page is compared with its first copy.
         """
         stored = deleted = 0
         with self._transaction() as db:
+            page = list(records)
             splits = _splits(db)
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
-            for record in records:
-                row = db.execute(
-                    "SELECT datestamp, deleted, fields, raw_xml, kind, source_format "
-                    "FROM records WHERE library = ? AND oai_id = ?",
-                    (record.library, record.oai_id),
-                ).fetchone()
+            # One query for the page's stored rows, one statement for its writes: per record,
+            # only the comparison and the key are left in Python.
+            rows = _stored_rows(db, page)
+            now = format_datestamp(_now())
+            writes = []
+            for record in page:
+                key = (record.library, record.oai_id)
+                row = rows.get(key)
                 if record.deleted and row is not None:
                     if row[1]:
                         continue
-                    previous = _row_to_record(record.library, record.oai_id, row)
-                    record = _tombstone(previous, record)
-                elif row is not None and _same(row, record):
-                    continue
+                    record = _tombstone(_row_to_record(record.library, record.oai_id, row), record)
+                    fields_json = _fields_json(record)
+                else:
+                    fields_json = _fields_json(record)
+                    if row is not None and _same(row, record, fields_json):
+                        continue
                 seq += 1
-                when = format_datestamp(record.datestamp if member_datestamps else _now())
-                db.execute(
-                    "INSERT OR REPLACE INTO records (library, oai_id, datestamp, deleted, "
-                    "source_format, kind, fields, raw_xml, seq, stored_at, cluster) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                datestamp = format_datestamp(record.datestamp)
+                writes.append(
                     (
                         record.library,
                         record.oai_id,
-                        format_datestamp(record.datestamp),
+                        datestamp,
                         int(record.deleted),
                         record.source_format,
                         record.kind,
-                        _fields_json(record),
+                        fields_json,
                         record.raw_xml,
                         seq,
-                        when,
+                        datestamp if member_datestamps else now,
                         _cluster_of(record, splits),
-                    ),
+                    )
                 )
+                rows[key] = (datestamp, int(record.deleted), fields_json, record.raw_xml,
+                             record.kind, record.source_format)  # fmt: skip
                 if record.deleted:
                     deleted += 1
                 else:
                     stored += 1
+            db.executemany(
+                "INSERT OR REPLACE INTO records (library, oai_id, datestamp, deleted, "
+                "source_format, kind, fields, raw_xml, seq, stored_at, cluster) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                writes,
+            )
         return PageResult(stored=stored, deleted=deleted)
 
     def live_records(
@@ -440,6 +460,22 @@ class Store:
             f"SELECT {_SELECT} FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
         ).fetchall()
         return [_stored(row) for row in rows]
+
+    def change_marks(self, after: int, every: int) -> list[int]:
+        """Return the change number of every ``every``-th change after ``after``, and of the
+        last: the bounds of slices of the change sequence ``every`` changes long."""
+        if every < 1:
+            raise ValueError(f"every must be 1 or more, got {every}")
+        seqs = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT seq FROM records WHERE seq > ? ORDER BY seq", (after,)
+            )
+        ]
+        marks = seqs[every - 1 :: every]
+        if seqs and (not marks or marks[-1] != seqs[-1]):
+            marks.append(seqs[-1])
+        return marks
 
     def max_seq(self) -> int:
         return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0])
@@ -814,12 +850,43 @@ def _splits(db: sqlite3.Connection) -> frozenset[tuple[str, str]]:
     )
 
 
+# What json.dumps(..., ensure_ascii=False, sort_keys=True) makes, without a new encoder a call;
+# the names come sorted already, so sorting them again costs little. A record's values are
+# strings, numbers and tuples of strings: nothing to check for circular references.
+_ENCODE_FIELDS = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False).encode
+_JSON_NAMES = tuple(sorted(_JSON_FIELDS))
+_json_values = operator.attrgetter(*_JSON_NAMES)
+
+
 def _fields_json(record: Record) -> str:
-    return json.dumps(
-        {name: getattr(record, name) for name in _JSON_FIELDS if name != "datestamp"},
-        ensure_ascii=False,
-        sort_keys=True,
-    )
+    return _ENCODE_FIELDS(dict(zip(_JSON_NAMES, _json_values(record), strict=True)))
+
+
+# Bound parameters per query: SQLite before 3.32 allows 999.
+_KEYS_PER_QUERY = 500
+
+
+def _stored_rows(
+    db: sqlite3.Connection, records: list[Record]
+) -> dict[tuple[str, str], tuple[object, ...]]:
+    """The stored rows of ``records``, by (library, oai_id), as `_same` and `_row_to_record`
+    read them: (datestamp, deleted, fields, raw_xml, kind, source_format)."""
+    oai_ids: dict[str, dict[str, None]] = {}
+    for record in records:
+        oai_ids.setdefault(record.library, {})[record.oai_id] = None
+    rows: dict[tuple[str, str], tuple[object, ...]] = {}
+    for library, wanted in oai_ids.items():
+        keys = list(wanted)
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = keys[start : start + _KEYS_PER_QUERY]
+            found = db.execute(
+                "SELECT oai_id, datestamp, deleted, fields, raw_xml, kind, source_format "
+                f"FROM records WHERE library = ? AND oai_id IN ({', '.join('?' * len(chunk))})",
+                (library, *chunk),
+            )
+            for oai_id, *row in found:
+                rows[(library, oai_id)] = tuple(row)
+    return rows
 
 
 def _row_to_record(library: str, oai_id: str, row: tuple[object, ...]) -> Record:
@@ -850,12 +917,13 @@ def _stored(row: tuple[object, ...]) -> StoredRecord:
     )
 
 
-def _same(row: tuple[object, ...], record: Record) -> bool:
+def _same(row: tuple[object, ...], record: Record, record_json: str) -> bool:
+    """Whether ``record`` (its fields as ``_fields_json`` gives them) is stored as ``row``."""
     datestamp, deleted, fields_json, raw_xml, kind, source_format = row
     return (
         not deleted
         and datestamp == format_datestamp(record.datestamp)
-        and fields_json == _fields_json(record)
+        and fields_json == record_json
         and raw_xml == record.raw_xml
         and kind == record.kind
         and source_format == record.source_format

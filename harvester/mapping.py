@@ -15,6 +15,7 @@ from catalog.models import Record
 from catalog.normalize import isbn13, kind_of, strip_isbd, year_range
 from catalog.places import provinces_today, recognise_places
 from harvester.fields import (
+    clean_text_remembered,
     identifiers_and_isbns,
     language_codes,
     split_joined,
@@ -99,32 +100,50 @@ _TEXT_FIELDS = ("title", "creators", "subjects", "description", "publisher", "pl
 def _repair_legacy(values: dict[str, object]) -> list[tuple[str, str, str]]:
     """Convert TCVN3/VNI text misread as CP1252 in place; return what changed."""
     changed: list[tuple[str, str, str]] = []
+    # fix_legacy leaves ASCII text as it is, so most identifiers and English need no call.
     for name in _TEXT_FIELDS:
         value = values.get(name)
-        items = value if isinstance(value, tuple) else (value,)
-        # fix_legacy leaves ASCII text as it is, so most identifiers and English need no call.
-        fixed = tuple(
-            fix_legacy(item) if isinstance(item, str) and not item.isascii() else item
-            for item in items
-        )
-        if fixed != items:
-            changed.extend(
-                (name, str(before), str(after))
-                for before, after in zip(items, fixed, strict=True)
-                if before != after
+        if isinstance(value, str):
+            after = value if value.isascii() else _fix_legacy(value)
+            if after != value:
+                changed.append((name, value, after))
+            values[name] = after
+        elif isinstance(value, tuple):
+            fixed = tuple(
+                _fix_legacy(item) if isinstance(item, str) and not item.isascii() else item
+                for item in value
             )
-        values[name] = fixed if isinstance(value, tuple) else fixed[0]
+            if fixed != value:
+                changed.extend(
+                    (name, str(before), str(after))
+                    for before, after in zip(value, fixed, strict=True)
+                    if before != after
+                )
+            values[name] = fixed
+        else:
+            values[name] = value  # None (a field the format lacks is None from here on)
     return changed
+
+
+# Subjects, places, publishers and rights repeat from record to record, so short values'
+# readings are remembered.
+_remembered_fix_legacy = lru_cache(maxsize=4096)(fix_legacy)
+
+
+def _fix_legacy(value: str) -> str:
+    """``catalog.legacy.fix_legacy``, remembered for short values."""
+    return _remembered_fix_legacy(value) if len(value) <= 80 else fix_legacy(value)
 
 
 def _dublin_core(element: etree._Element) -> dict[str, object]:
     texts: dict[str, list[str | None]] = {}
-    for node in element.iter(f"{{{DC_NS}}}*"):  # one walk, not one per element name
-        texts.setdefault(node.tag, []).append(node.text)
+    for node in element.iter(_DC_ELEMENTS):  # one walk, not one per element name
+        texts.setdefault(node.tag[_DC_NAME_START:], []).append(node.text)
+    # Each element's values cleaned once, though identifier and format are read twice.
+    found = {name: _unique_values(values) for name, values in texts.items()}
 
     def dc(name: str) -> tuple[str, ...]:
-        found = texts.get(f"{{{DC_NS}}}{name}")
-        return unique_values(found) if found else ()
+        return found.get(name, ())
 
     titles = dc("title")
     identifiers, isbns = identifiers_and_isbns(dc("identifier"))
@@ -148,6 +167,18 @@ def _dublin_core(element: etree._Element) -> dict[str, object]:
         formats=dc("format"),
         thumbnail=thumbnail_of(dc("identifier") + dc("relation")),
     )
+
+
+def _unique_values(values: list[str | None]) -> tuple[str, ...]:
+    """``unique_values``, with a shortcut for an element that comes once (most do)."""
+    if len(values) == 1:
+        value = clean_text_remembered(values[0])
+        return (value,) if value else ()
+    return unique_values(values)
+
+
+_DC_ELEMENTS = f"{{{DC_NS}}}*"
+_DC_NAME_START = len(_DC_ELEMENTS) - 1
 
 
 def _marc(element: etree._Element) -> dict[str, object]:
@@ -314,7 +345,7 @@ def _xsi_type(node: etree._Element) -> str:
 
 def _is_root(element: etree._Element, roots: tuple[str, ...]) -> bool:
     """Whether ``element`` is one of ``roots``: "{ns}name", "name" (no namespace) or "{*}name"."""
-    local = etree.QName(element).localname
+    local = element.tag.rpartition("}")[2]  # etree.QName(element).localname, without a QName
     return any(root == element.tag or root == f"{{*}}{local}" for root in roots)
 
 

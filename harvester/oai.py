@@ -502,21 +502,31 @@ def _datestamp(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC).replace(microsecond=0)
 
 
+_HEADER = f"{{{OAI_NS}}}header"
+_METADATA = f"{{{OAI_NS}}}metadata"
+_IDENTIFIER = f"{{{OAI_NS}}}identifier"
+_DATESTAMP = f"{{{OAI_NS}}}datestamp"
+_SET_SPEC = f"{{{OAI_NS}}}setSpec"
+
+
 def _record(
     library: str, request: str, item: etree._Element, response_date: datetime | None
 ) -> tuple[Header, etree._Element | None] | str:
     """Read one <record>; return why it is unusable instead when it is."""
-    header = _child(item, "header")
+    header = metadata = None  # the first of each: one walk over the children, not two
+    for child in item:
+        if child.tag == _HEADER and header is None:
+            header = child
+        elif child.tag == _METADATA and metadata is None:
+            metadata = child
     if header is None:
         return f"[{library}] {request}: a <record> without <header> was skipped"
     read = _header(library, request, header, response_date)
     if isinstance(read, str):
         return read
-    metadata = _child(item, "metadata")
     element = None
     if metadata is not None:
-        children = [child for child in metadata if isinstance(child.tag, str)]
-        element = children[0] if children else None
+        element = next((child for child in metadata if isinstance(child.tag, str)), None)
     return read[0], element
 
 
@@ -527,8 +537,17 @@ def _header(
 
     A deleted header without a datestamp still deletes: it gets the page's responseDate.
     """
-    oai_id = _text(header, "identifier")
-    datestamp = _datestamp(_text(header, "datestamp"))
+    # One walk over the children: the first identifier and datestamp (as _text reads them)
+    # and every setSpec.
+    texts: dict[str, str | None] = {}
+    set_specs = []
+    for child in header:
+        if child.tag == _SET_SPEC:
+            set_specs.append((child.text or "").strip())
+        elif child.tag not in texts:
+            texts[child.tag] = (child.text or "").strip() or None
+    oai_id = texts.get(_IDENTIFIER)
+    datestamp = _datestamp(texts.get(_DATESTAMP))
     deleted = header.get("status") == "deleted"
     if oai_id and deleted and datestamp is None and response_date is not None:
         log.warning(
@@ -550,9 +569,7 @@ def _header(
             oai_id=oai_id,
             datestamp=datestamp,
             deleted=deleted,
-            set_specs=tuple(
-                (node.text or "").strip() for node in header.iterchildren(f"{{{OAI_NS}}}setSpec")
-            ),
+            set_specs=tuple(set_specs),
         ),
         None,
     )

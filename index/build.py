@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
+import shutil
+import subprocess
+import sys
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,6 +51,7 @@ _BATCH = 2000
 # Documents a segment of a full build holds (index/writer.py keeps them in memory until then):
 # a 100,000-record build peaks at 260-290 MiB RSS in 6 segments (Whoosh's writer: 1,304 MiB).
 _SEGMENT = 25_000
+_MAX_HELPERS = 4  # processes building a full index's segments (each holds one segment)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,12 +275,108 @@ def _fill_empty(
                 return indexed, removed, last_seq
             if progress:
                 progress(indexed + removed)
+            if committed == last_seq and writer.pending == 0:
+                # After the first commit: the rest as whole segments, several at once.
+                # Slices of _SEGMENT changes, smaller when that keeps every core busy.
+                left = len(store.change_marks(last_seq, 1))
+                helpers = _helpers(-(-left // _SEGMENT) if left > _SEGMENT else 2)
+                every = max(_BATCH, min(_SEGMENT, -(-left // helpers)))
+                marks = store.change_marks(last_seq, every)
+                if _helpers(len(marks)) > 1:
+                    added, dropped, last_seq = _fill_in_parallel(
+                        store, writer, directory, last_seq, marks, progress=progress,
+                        done=indexed + removed, index_dir=index_dir,
+                    )  # fmt: skip
+                    return indexed + added, removed + dropped, last_seq
     except BaseException:
         writer.cancel()
         raise
     finally:
         _release_note(directory)  # while the lock is held: the next writer sees no note
         writer.close()
+
+
+def _helpers(segments: int) -> int:
+    """How many processes build a full index's segments: one a core, at most four."""
+    return max(1, min(segments, _MAX_HELPERS, os.cpu_count() or 1))
+
+
+def _fill_in_parallel(
+    store: Store,
+    writer: SegmentBuilder,
+    directory: Path,
+    after: int,
+    marks: list[int],
+    *,
+    progress: Callable[[int], None] | None,
+    done: int,
+    index_dir: Path | None,
+) -> tuple[int, int, int]:
+    """Build a segment of the changes up to each of ``marks`` in helper processes, and
+    publish them in order (the same documents and numbers as one process would write).
+
+    Whoosh's code is Python: one process uses one core, and a full build is CPU-bound.
+    Returns the documents indexed, the tombstones skipped and the last change indexed.
+    """
+    seq_file = directory / _SEQ_FILE
+    indexed = removed = 0
+    last_seq = after
+    waiting = list(zip([after, *marks[:-1]], marks, strict=True))
+    helpers = _helpers(len(waiting))
+    running: deque[tuple[subprocess.Popen[bytes], int, int]] = deque()
+    try:
+        while waiting or running:
+            while waiting and len(running) < helpers:
+                start, end = waiting.pop(0)
+                command = _segment_command(store.path, directory, start, end, _BATCH)
+                process = subprocess.Popen(
+                    command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_helper_env()
+                )
+                running.append((process, start, end))
+            process, start, end = running.popleft()
+            output, errors = process.communicate()
+            if process.returncode != 0:
+                said = errors.decode("utf-8", "replace").strip().splitlines()
+                raise SearchIndexError(
+                    f"{directory}: the process indexing changes {start + 1} to {end} failed "
+                    f"(exit {process.returncode}: {said[-1] if said else 'no message'}); the "
+                    "live index is unchanged; run `unioncat index` again once that is fixed"
+                )
+            segment, added, dropped = pickle.loads(output)  # our own child's answer
+            if index_dir is not None and live_directory(index_dir) != directory:
+                raise _Switched
+            if segment is not None:
+                writer.publish([segment], clean=False)  # the helpers' files are not all in yet
+            last_seq = end
+            seq_file.write_text(str(last_seq))
+            indexed += added
+            removed += dropped
+            if progress:
+                progress(done + indexed + removed)
+    except BaseException:
+        for process, _, _ in running:  # the caller's cancel removes their segments' files
+            process.kill()
+            process.communicate()  # reaps it and closes its pipes
+        for leftover in directory.glob(f"{writer.indexname}.tmp.*"):  # the helpers' own
+            shutil.rmtree(leftover, ignore_errors=True)
+        raise
+    writer.cancel()  # nothing pending: removes the files of older generations
+    return indexed, removed, last_seq
+
+
+def _segment_command(catalog: Path, directory: Path, after: int, end: int, batch: int) -> list[str]:
+    """The command that writes one segment (index/segments.py)."""
+    return [
+        sys.executable, "-m", "index.segments",
+        str(catalog), str(directory), str(after), str(end), str(batch),
+    ]  # fmt: skip
+
+
+def _helper_env() -> dict[str, str]:
+    """This environment, with this project importable from any working directory."""
+    root = str(Path(__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
 
 
 @overload

@@ -16,6 +16,7 @@ or, under 64 bytes, not at all, and values shared by many postings are pickled o
 
 from __future__ import annotations
 
+import os
 import zlib
 from array import array
 from collections import Counter
@@ -42,6 +43,7 @@ from whoosh.codec.whoosh3 import (
     W3TermInfo,
 )
 from whoosh.fields import FieldType, Schema, UnknownFieldError
+from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence, Frequency, Positions
 from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
@@ -75,13 +77,19 @@ class SegmentBuilder:
     the earlier segments and the new one; nothing is merged.
     """
 
-    def __init__(self, ix: FileIndex, *, timeout: float = 0.0, delay: float = 0.1) -> None:
-        lock = ix.lock("WRITELOCK")
-        if not try_for(lock.acquire, timeout=timeout, delay=delay):
+    def __init__(
+        self, ix: FileIndex, *, timeout: float = 0.0, delay: float = 0.1, lock: bool = True
+    ) -> None:
+        """``lock=False``: for a helper process of a writer that holds the lock; it only
+        `finish`es segments, which that writer publishes."""
+        self._lock = ix.lock("WRITELOCK")
+        self._locked = lock
+        if lock and not try_for(self._lock.acquire, timeout=timeout, delay=delay):
             raise LockError
-        self._lock = lock
-        self._storage = ix.storage
-        self._indexname = ix.indexname
+        # A helper's temporary files are its own: the writer empties "<index>.tmp" when it
+        # publishes, perhaps while a helper is still filling its columns.
+        self._storage = ix.storage if lock else _OwnTemporaryFiles(ix.storage.folder)
+        self._indexname = self.indexname = ix.indexname
         toc = ix._read_toc()
         self._schema: Schema = toc.schema
         self._segments = list(toc.segments)
@@ -93,7 +101,8 @@ class SegmentBuilder:
         self._plans = {}
         for name, field in self._schema.items():
             if field.vector or field.separate_spelling():
-                self._lock.release()
+                if lock:
+                    self._lock.release()
                 raise ValueError(f"field {name!r}: vectors and spelling words are not supported")
             self._plans[name] = (
                 field,
@@ -174,10 +183,32 @@ class SegmentBuilder:
 
     def commit(self) -> None:
         """Write the pending documents as one segment and publish it; keep the lock."""
+        segment = self.finish()
+        if segment is not None:
+            self.publish([segment])
+
+    def publish(self, segments: list[Any], *, clean: bool = True) -> None:
+        """Add finished segments (`finish`, here or in another process) to the index, in order.
+
+        ``clean`` removes the files of segments not in the index: not while helper processes
+        are still writing theirs.
+        """
+        if self._closed or not self._locked:
+            raise ValueError("only an open SegmentBuilder holding the lock publishes")
+        self._segments.extend(segments)
+        self._generation += 1
+        TOC(self._schema, self._segments, self._generation).write(self._storage, self._indexname)
+        if clean:
+            clean_files(self._storage, self._indexname, self._generation, self._segments)
+            self._storage.temp_storage(f"{self._indexname}.tmp").destroy()
+
+    def finish(self) -> Any:
+        """Write the pending documents as one segment's files and return the segment, not
+        yet in the index (None when nothing is pending)."""
         if self._closed:
             raise ValueError("this SegmentBuilder is closed")
         if self._segment is None:
-            return
+            return None
         segment, count = self._segment, self._docnum
         perdoc = self._perdoc
         perdoc._doccount = count  # what start_doc would have counted
@@ -226,11 +257,7 @@ class SegmentBuilder:
             postings_files.write_postings(Path(folder), segment.segment_id(), count, long_lists)
         del long_lists
         self._segment = None
-        self._segments.append(segment)
-        self._generation += 1
-        TOC(self._schema, self._segments, self._generation).write(self._storage, self._indexname)
-        clean_files(self._storage, self._indexname, self._generation, self._segments)
-        self._storage.temp_storage(f"{self._indexname}.tmp").destroy()
+        return segment
 
     def cancel(self) -> None:
         """Drop the pending documents and the files their segment began; keep the lock."""
@@ -243,7 +270,8 @@ class SegmentBuilder:
             for writer in (self._perdoc, self._fieldwriter):
                 if writer is not None and not writer.is_closed:
                     writer.close()
-        clean_files(self._storage, self._indexname, self._generation, self._segments)
+        if self._locked:  # a helper leaves the files to the writer, which knows every segment
+            clean_files(self._storage, self._indexname, self._generation, self._segments)
         self._storage.temp_storage(f"{self._indexname}.tmp").destroy()
 
     def close(self) -> None:
@@ -254,7 +282,8 @@ class SegmentBuilder:
             self.cancel()
         finally:
             self._closed = True
-            self._lock.release()
+            if self._locked:
+                self._lock.release()
 
     def _start_segment(self) -> None:
         self._segment = self._codec.new_segment(self._storage, self._indexname)
@@ -282,6 +311,13 @@ class SegmentBuilder:
         if len(lengths) < docnum:
             lengths.extend(_zeros(docnum - len(lengths)))
         lengths.append(length)
+
+
+class _OwnTemporaryFiles(FileStorage):
+    """The index's folder, with temporary folders named for this process."""
+
+    def temp_storage(self, name: str | None = None) -> FileStorage:
+        return super().temp_storage(f"{name or 'unioncat.tmp'}.{os.getpid()}")
 
 
 def _zeros(count: int) -> array[int]:

@@ -8,6 +8,7 @@ stopped part way keeps (first build) or drops (rebuild) what it wrote.
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 import zlib
 from collections.abc import Iterator
@@ -93,10 +94,11 @@ def _postings(reader: Any, field: str, term: bytes) -> list[tuple[int, float, by
 def test_the_full_build_writes_several_segments_and_merges_none(built: Any) -> None:
     whoosh_ix, fast_ix, summary, _, first_batch = built
     sizes = [segment.doc_count_all() for segment in fast_ix._segments()]
-    # The first batch alone (a first build has something to search at once), then a segment
-    # once 250 documents are pending after a batch, and the rest; nothing merged.
+    # The first batch alone (a first build has something to search at once), then the rest
+    # in slices of 250 changes (tombstones take their places), built by helper processes
+    # and published in order; nothing merged.
     assert sizes[0] == first_batch and len(sizes) == 4
-    assert all(250 <= size < 350 for size in sizes[1:-1])
+    assert all(200 <= size <= 250 for size in sizes[1:-1])
     assert summary.indexed == sum(sizes) == whoosh_ix.doc_count_all() == 690
     assert summary.removed == 20  # the sample's tombstones
 
@@ -295,20 +297,20 @@ def test_a_first_build_stopped_part_way_searches_what_it_committed(
     index_dir = tmp_path / "index"
     store.upsert_page(live[:500])
 
-    # Commits after the first batch (100), then once 150 are pending (at 300); stopped
-    # after reading 400.
+    # Commits the first batch (100), then helper processes build slices of 150 changes
+    # (to 250, 400, 500), published in order; stopped once 400 are published.
     with pytest.raises(KeyboardInterrupt):
         update_index(store, index_dir, progress=_stop_after(400))
 
     generation = live_directory(index_dir)
-    assert generation is not None and (generation / "unioncat-seq").read_text() == "300"
-    assert not list(generation.glob("*.tmp")) and not (generation / "unioncat-writer").exists()
+    assert generation is not None and (generation / "unioncat-seq").read_text() == "400"
+    assert not list(generation.glob("*.tmp*")) and not (generation / "unioncat-writer").exists()
     index = SearchIndex(index_dir)
     try:
-        assert index.count() == 300
+        assert index.count() == 400
     finally:
         index.close()
-    assert update_index(store, index_dir).indexed == 200  # the rest, by Whoosh's writer
+    assert update_index(store, index_dir).indexed == 100  # the rest, by Whoosh's writer
     index = SearchIndex(index_dir)
     try:
         assert index.count() == 500
@@ -326,6 +328,7 @@ def test_a_rebuild_stopped_part_way_is_dropped_and_the_live_index_serves(
     store.upsert_page(live[100:500])
     monkeypatch.setattr(build, "_BATCH", 100)
     monkeypatch.setattr(build, "_SEGMENT", 150)
+    monkeypatch.setattr(build, "_MAX_HELPERS", 1)  # in this process: to_document is patched
     failing = {live[450].key}
     real = build.to_document
 
@@ -348,6 +351,43 @@ def test_a_rebuild_stopped_part_way_is_dropped_and_the_live_index_serves(
         index.close()
     failing.clear()
     assert update_index(store, index_dir, rebuild=True).indexed == 500
+
+
+def test_a_helper_process_that_fails_stops_the_rebuild_and_leaves_no_files(
+    store: Store, tmp_path: Path, live: list[Record], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = tmp_path / "index"
+    store.upsert_page(live[:100])
+    update_index(store, index_dir)
+    serving = live_directory(index_dir)
+    store.upsert_page(live[100:600])
+    monkeypatch.setattr(build, "_BATCH", 100)
+    monkeypatch.setattr(build, "_SEGMENT", 150)
+    real = build._segment_command
+
+    def failing_after_the_first(catalog: Path, directory: Path, after: int, end: int, batch: int):
+        if after > 250:  # a real process that fails as a full disk would make it
+            return [
+                sys.executable,
+                "-c",
+                "import sys; sys.exit('OSError: No space left on device')",
+            ]
+        return real(catalog, directory, after, end, batch)
+
+    monkeypatch.setattr(build, "_segment_command", failing_after_the_first)
+
+    with pytest.raises(SearchIndexError, match=r"indexing changes \d+ to \d+ failed .*No space"):
+        update_index(store, index_dir, rebuild=True)
+
+    assert live_directory(index_dir) == serving
+    assert [path.name for path in tmp_path.iterdir() if ".new-" in path.name] == []
+    index = SearchIndex(index_dir)
+    try:
+        assert index.count() == 100
+    finally:
+        index.close()
+    monkeypatch.undo()
+    assert update_index(store, index_dir, rebuild=True).indexed == 600
 
 
 def test_a_full_build_waits_for_the_writer_lock_then_names_the_fix(
