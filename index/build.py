@@ -48,8 +48,9 @@ _SEQ_FILE = "unioncat-seq"  # last catalog change sequence the index has seen
 # note lets the next writer say that it happened and lets a waiting one name the holder.
 _WRITER_FILE = "unioncat-writer"
 _BATCH = 2000
-# Documents a segment of a full build holds (index/writer.py keeps them in memory until then):
-# a 100,000-record build peaks at 260-290 MiB RSS in 6 segments (Whoosh's writer: 1,304 MiB).
+# Changes a segment of a full build holds at most (index/writer.py keeps them in memory until
+# then): at 100,000 records 5 segments, 181 MiB in the writer and 247 MiB in each process
+# building one (Whoosh's writer: 1,304 MiB).
 _SEGMENT = 25_000
 _MAX_HELPERS = 4  # processes building a full index's segments (each holds one segment)
 
@@ -246,9 +247,10 @@ def _fill_empty(
     """Index every change into an empty index, a segment of _SEGMENT documents at a time.
 
     Commits the first batch on its own, so that a first build soon has something to search
-    (and keeps it if stopped), then every _SEGMENT documents and at the end; the change mark
-    follows each commit. With ``index_dir``, raises _Switched before a commit as
-    _apply_changes does.
+    (and keeps it if stopped), then the rest in slices of up to _SEGMENT changes, built in a
+    process per core when there are two or more (`_fill_in_parallel`), else here, a commit
+    every _SEGMENT documents; the change mark follows each commit. With ``index_dir``,
+    raises _Switched before a commit as _apply_changes does.
     """
     seq_file = directory / _SEQ_FILE
     writer = _writer(ix, directory, lock_timeout, full=True)
