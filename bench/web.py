@@ -6,9 +6,10 @@
 Stores ``--records`` records (bench/catalog.py's sample: the demo's members repeated as
 distinct works) in a catalog under ``--workdir`` and indexes it; both are kept and reused
 (an interrupted build resumes; ``--rebuild`` redoes the index). For each of the search page
-(``/``) and the JSON API (``/api/search``) it starts ``unioncat serve`` (waitress, the
-production server) afresh in a child process on 127.0.0.1 with UNIONCAT_* variables pointing
-at them, then measures:
+(``/``) and the JSON API (``/api/search``) it starts ``unioncat serve`` (the production
+server: gunicorn with a worker process per core, or one waitress process with
+``--workers 1``) afresh on 127.0.0.1 with UNIONCAT_* variables pointing at them, then
+measures:
 
 - cold: the first request of each distinct query of the mix, one at a time, after the start;
 - repeated mix: ``--clients`` closed-loop clients (no think time, one keep-alive connection
@@ -174,22 +175,53 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server process has used so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        ticks = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a worker that just ended
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def pids(self) -> list[int]:
+        """The server process and its worker processes (gunicorn forks one per core)."""
+        main = self.process.pid
+        try:
+            children = Path(f"/proc/{main}/task/{main}/children").read_text().split()
+        except OSError:
+            children = []
+        return [main, *map(int, children)]
 
     def memory(self) -> str:
-        """Resident memory; the anonymous part is what the server holds beyond mapped files."""
-        status = {
-            line.split(":")[0]: int(line.split()[1]) / 1024
-            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines()
-            if line.startswith(("VmRSS:", "RssAnon:"))
-        }
-        return f"RSS {status['VmRSS']:,.0f} MiB ({status['RssAnon']:,.0f} MiB anonymous)"
+        """Resident memory summed over the server's processes; the anonymous part is what they
+        hold beyond mapped files (the index's mapped pages are shared, but counted in each)."""
+        rss = anonymous = 0.0
+        pids = self.pids()
+        for pid in pids:
+            try:
+                lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                if line.startswith("VmRSS:"):
+                    rss += int(line.split()[1]) / 1024
+                elif line.startswith("RssAnon:"):
+                    anonymous += int(line.split()[1]) / 1024
+        return f"RSS {rss:,.0f} MiB ({anonymous:,.0f} MiB anonymous) in {len(pids)} process" + (
+            "es" if len(pids) > 1 else ""
+        )
 
 
 @contextmanager
 def running_server(
-    catalog: Path, index_dir: Path, *, threads: int, log_path: Path, profile: Path | None
+    catalog: Path,
+    index_dir: Path,
+    *,
+    workers: int,
+    threads: int,
+    log_path: Path,
+    profile: Path | None,
 ) -> Iterator[Server]:
     """Start the production server on a free loopback port; stop it (SIGTERM) afterwards."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONCAT_")}
@@ -202,6 +234,7 @@ def running_server(
     )
     if profile is None:
         command = [sys.executable, "-m", "cli", "serve", "--threads", str(threads)]
+        command += ["--workers", str(workers)]
     else:
         command = [sys.executable, __file__, "--serve-profiled", str(profile)]
         command += ["--threads", str(threads)]
@@ -467,7 +500,12 @@ def bench_endpoint(
     label = f"{endpoint} ({name})"
     passed = True
     with running_server(
-        catalog, index_dir, threads=args.threads, log_path=log_path, profile=profile
+        catalog,
+        index_dir,
+        workers=args.workers,
+        threads=args.threads,
+        log_path=log_path,
+        profile=profile,
     ) as server:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
         started = server.memory()
@@ -476,7 +514,8 @@ def bench_endpoint(
         took = (time.perf_counter() - sent) * 1000
         health = json.loads(body) if status == 200 else {}
         print(
-            f"\n{label}: server pid {server.process.pid}, {args.threads} threads, {started}; "
+            f"\n{label}: server pid {server.process.pid}, {len(server.pids()) - 1 or 1} "
+            f"process(es) of {args.threads} threads, {started}; "
             f"/healthz {status} in {took:.0f} ms, {health.get('documents', '?')} documents, "
             f"then {server.memory()}; load average {load_average()}"
         )
@@ -533,7 +572,14 @@ def main(argv: list[str] | None = None) -> int:
         "--warmup", type=float, default=5.0, help="seconds of load before measuring"
     )
     parser.add_argument(
-        "--threads", type=int, default=8, help="server worker threads (`unioncat serve`'s default)"
+        "--threads", type=int, default=4, help="threads per server process (`serve`'s default)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="server processes (`serve --workers`; 0, its default: one per core, at most 4; "
+        "--profile serves from one)",
     )
     parser.add_argument(
         "--endpoint",

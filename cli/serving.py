@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,19 +17,54 @@ from .base import Context, fail, log, main, pass_context
 @main.command()
 @click.option("--host", help="Address to bind (default: the host setting, 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default: the port setting, 5000).")
-@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 32),
+    default=0,
+    help="Server processes: 1 runs one waitress process; more run gunicorn workers that "
+    "share the port. Default (0): one per core, at most 4.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Worker threads in each process.",
+)
 @click.option("--debug", is_flag=True, help="Use Flask's development server with reloading.")
 @pass_context
-def serve(context: Context, host: str | None, port: int | None, threads: int, debug: bool) -> None:
-    """Serve the search page, JSON API and OAI-PMH endpoint (waitress, a production server)."""
+def serve(
+    context: Context, host: str | None, port: int | None, workers: int, threads: int, debug: bool
+) -> None:
+    """Serve the search page, JSON API and OAI-PMH endpoint with a production server.
+
+    A search is CPU work in Python: one process serves at most one core's worth of searches,
+    so by default there is a process per core (gunicorn workers); `--workers 1` serves from a
+    single waitress process.
+    """
     from webapp import create_app
 
     settings = context.settings()
     settings = replace(
         settings, host=host or settings.host, port=settings.port if port is None else port
     )
+    workers = workers or default_workers()
+    if workers > 1 and not debug:
+        from .processes import serve_in_processes
+
+        serve_in_processes(settings, workers=workers, threads=threads)
+        return
     app = create_app(settings)
     _serve(app, settings.host, settings.port, threads=threads, debug=debug)
+
+
+def default_workers() -> int:
+    """One server process per core the machine lets us use, at most four."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
 
 
 @main.command()
@@ -100,7 +136,7 @@ def demo(
             first = result.hits[0].title if result.hits else None
             click.echo(f"Search 'can tho': {result.total} results, first: {first}")
         else:
-            _serve(app, "127.0.0.1", port, threads=8, debug=False, demo=True)
+            _serve(app, "127.0.0.1", port, threads=4, debug=False, demo=True)
     if failed:
         fail(f"harvest failed for {', '.join(failed)}")
 
@@ -108,7 +144,7 @@ def demo(
 def _serve(
     app: Any, host: str, port: int, *, threads: int, debug: bool, demo: bool = False
 ) -> None:
-    """Serve ``app`` with waitress until Ctrl-C or SIGTERM; port 0 picks a free port."""
+    """Serve ``app`` with waitress in this process until Ctrl-C or SIGTERM; port 0: any port."""
     if debug:
         app.run(host=host, port=port, debug=True)
         return

@@ -88,6 +88,11 @@ class Settings:
     harvest_log_dir: Path = _setting(
         Path("var/harvest-logs"), "Folder keeping the output of harvests started from the dashboard"
     )
+    web_state_path: Path = _setting(
+        Path("var/web-state.sqlite"),
+        "SQLite file that the web server's processes share: failed logins and the dashboard's "
+        "harvests",
+    )
     admin_preview_bytes: int = _setting(
         65536, "Most bytes of a quarantined file the dashboard shows as text (download for all)"
     )

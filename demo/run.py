@@ -51,6 +51,7 @@ def running_demo(
         Settings(),
         catalog_path=catalog_path,
         index_dir=workdir / "index",
+        web_state_path=workdir / "web-state.sqlite",
         oai_page_size=page_size,
         secret_key=secrets.token_hex(16),  # the demo's tokens need not outlive it
     )

@@ -21,6 +21,7 @@ def settings(tmp_path: Path) -> Settings:
         Settings(),
         catalog_path=tmp_path / "catalog.sqlite",
         index_dir=tmp_path / "index",
+        web_state_path=tmp_path / "web-state.sqlite",
         secret_key="test-secret",
     )
 

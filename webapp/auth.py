@@ -2,6 +2,7 @@
 
 No database of users: the administrator's name and password hash come from settings (the hash
 best from ``UNIONCAT_ADMIN_PASSWORD_HASH``). With no hash configured the dashboard is off.
+Failed logins are counted in the file all the server's processes share (``web_state_path``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -22,6 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from catalog.errors import ConfigError
 from config.settings import Settings
+from webapp.shared_state import SharedState
 
 SESSION_HOURS = 12  # a login lasts a working day, then the librarian signs in again
 COOKIE_SECURE_MODES = ("auto", "always", "never")
@@ -31,52 +31,56 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 class LoginThrottle:
-    """Counts failed logins per key (an address, a user name) over a sliding window, in memory.
+    """Counts failed logins per key (an address, a user name) over a sliding window.
 
-    One process keeps its own counts: waitress serves from one process, so that is all of them.
+    The failures are rows in the web server's shared state file, so every server process
+    counts those of all of them. Times are wall-clock seconds: the file outlives a reboot,
+    which monotonic time does not.
     """
 
     def __init__(
-        self, max_failures: int, window: float, clock: Callable[[], float] = time.monotonic
+        self,
+        state: SharedState,
+        max_failures: int,
+        window: float,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.state = state
         self.max_failures = max_failures
         self.window = window
         self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
     def retry_after(self, *keys: str) -> float:
         """Return the seconds until ``keys`` may try again; 0 when they may now."""
         now = self._clock()
         wait = 0.0
-        with self._lock:
+        with self.state.connect() as db:
             for key in keys:
-                times = self._prune(key, now)
-                if len(times) >= self.max_failures:
-                    wait = max(wait, times[0] + self.window - now)
+                count, oldest = db.execute(
+                    "SELECT count(*), min(failed_at) FROM login_failures "
+                    "WHERE key = ? AND failed_at > ?",
+                    (key, now - self.window),
+                ).fetchone()
+                if count >= self.max_failures:
+                    # at most one window, even after the wall clock was set back
+                    wait = max(wait, min(oldest + self.window - now, self.window))
         return wait
 
     def fail(self, *keys: str) -> None:
-        """Count one failed login against each of ``keys``."""
+        """Count one failed login against each of ``keys``; forget failures past the window."""
         now = self._clock()
-        with self._lock:
-            for key in keys:
-                self._prune(key, now)
-                self._failures.setdefault(key, deque()).append(now)
-            for stale in [k for k, times in self._failures.items() if not times]:
-                del self._failures[stale]  # keeps memory bounded by recent failures
+        with self.state.transaction() as db:
+            db.executemany(
+                "INSERT INTO login_failures (key, failed_at) VALUES (?, ?)",
+                [(key, now) for key in keys],
+            )
+            # keeps the table as small as the failures of one window
+            db.execute("DELETE FROM login_failures WHERE failed_at <= ?", (now - self.window,))
 
     def forget(self, *keys: str) -> None:
         """Clear the failures of ``keys`` (after a successful login)."""
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
-
-    def _prune(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
+        with self.state.transaction() as db:
+            db.executemany("DELETE FROM login_failures WHERE key = ?", [(key,) for key in keys])
 
 
 @dataclass(slots=True)
@@ -125,7 +129,8 @@ def is_local_host(host: str) -> bool:
 def init_app(app: Flask, settings: Settings) -> None:
     """Set the session cookie's flags and keep the administrator's credentials on ``app``.
 
-    Raises ConfigError for a cookie mode or password hash that cannot work.
+    Raises ConfigError for a cookie mode or password hash that cannot work, and
+    SharedStateError for a ``web_state_path`` the dashboard cannot use.
     """
     if settings.session_cookie_secure not in COOKIE_SECURE_MODES:
         raise ConfigError(
@@ -150,10 +155,15 @@ def init_app(app: Flask, settings: Settings) -> None:
             ) from exc
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.session_interface = _SessionInterface(settings.session_cookie_secure)
+    state = SharedState(settings.web_state_path)
+    if password_hash:
+        state.check()  # a bad file stops the server before its first login, with the reason
     app.extensions["unioncat_admin"] = AdminAuth(
         username=settings.admin_username,
         password_hash=password_hash,
-        throttle=LoginThrottle(settings.admin_login_max_failures, settings.admin_login_window),
+        throttle=LoginThrottle(
+            state, settings.admin_login_max_failures, settings.admin_login_window
+        ),
         decoy_hash=decoy_hash,
     )
     app.jinja_env.globals.update(

@@ -154,10 +154,11 @@ def year_bound_name(bound: str) -> str:
 
 
 def job_state_name(state: str) -> str:
-    """Return the words for a dashboard harvest's state: running, succeeded or failed."""
+    """Return the words for a dashboard harvest's state: running, succeeded, failed or ended."""
     names = {
         "running": gettext("Harvesting…"),
         "succeeded": gettext("Finished"),
         "failed": gettext("Ended with errors"),
+        "ended": gettext("Ended; outcome not recorded, see its output"),
     }
     return names.get(state, state)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
 import time
 from dataclasses import replace
@@ -23,6 +25,7 @@ from tests.factories import make_library
 from webapp import create_app
 from webapp.admin_jobs import HarvestJobs, settings_environment
 from webapp.auth import LoginThrottle, is_local_host
+from webapp.shared_state import SharedState
 
 PASSWORD = "mật khẩu đúng"
 # A cheap hash keeps the tests fast; production hashes use werkzeug's default (scrypt).
@@ -144,9 +147,10 @@ def test_failures_count_per_user_name_across_addresses(app: Flask) -> None:
     assert "Đăng nhập sai quá nhiều lần" in page
 
 
-def test_throttle_lets_a_key_try_again_once_its_window_passes() -> None:
+def test_throttle_lets_a_key_try_again_once_its_window_passes(tmp_path: Path) -> None:
     now = [1000.0]
-    throttle = LoginThrottle(max_failures=2, window=60, clock=lambda: now[0])
+    state = SharedState(tmp_path / "web-state.sqlite")
+    throttle = LoginThrottle(state, max_failures=2, window=60, clock=lambda: now[0])
     throttle.fail("address:1", "user:admin")
     assert throttle.retry_after("address:1") == 0
     throttle.fail("address:1", "user:admin")
@@ -332,7 +336,8 @@ def test_second_harvest_of_a_member_is_refused_while_one_runs(
         assert client.get("/admin/api/progress").get_json()["running"] == ["cantho"]
     finally:
         for job in jobs.jobs().values():
-            job.process.kill()
+            if job.state == "running":
+                os.kill(job.pid, signal.SIGKILL)
         jobs.wait(10)
 
 
