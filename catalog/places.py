@@ -41,6 +41,9 @@ class _Gazetteer:
     spellings: dict[str, str]  # casefolded written form with diacritics → our spelling
     pattern: re.Pattern[str]
     by_key: dict[str, tuple[str, ...]]  # folded, no spaces → our spellings ("Kiên", "Kiến")
+    # The same language as ``pattern``, its names merged into a tree of shared prefixes: a
+    # text it does not match names no place, found in a fifth of ``pattern``'s time.
+    screen: re.Pattern[str]
 
 
 # Words that introduce an administrative unit; "tỉnh" (province) also says which reading of a
@@ -110,15 +113,52 @@ def _gazetteer() -> _Gazetteer:
             by_key[_key(written)] = (*by_key.get(_key(written), ()), name)
     # Longest first, so "Mỏ Cày Nam" wins over "Mỏ Cày" and "U Minh Thượng" over "U Minh".
     names = sorted(by_key, key=len, reverse=True)
-    alternatives = "|".join(r"\s*".join(map(re.escape, _split_key(k, spellings))) for k in names)
+    splits = [_split_key(k, spellings) for k in names]
+    alternatives = "|".join(r"\s*".join(map(re.escape, words)) for words in splits)
     units = "|".join(re.escape(word) for word in _PROVINCE_WORDS + _UNIT_WORDS)
     pattern = re.compile(rf"(?<!\w)(?:({units})\s*)?({alternatives})(?!\w)")
+    screen = re.compile(rf"(?<!\w)(?:(?:{units})\s*)?(?:{_prefix_tree(splits)})(?!\w)")
     return _Gazetteer(
         readings={name: tuple(found) for name, found in readings.items()},
         spellings=spellings,
         pattern=pattern,
         by_key=by_key,
+        screen=screen,
     )
+
+
+_SPACES = object()  # the token between two words of a name: any white space, or none
+
+
+def _prefix_tree(names: list[list[str]]) -> str:
+    """Return a regular expression matching exactly the ``names`` (each a list of words, its
+    words separated by any white space or none), built as a tree of their shared prefixes so
+    that each text position is tried against one character class, not every name."""
+    tree: dict[object, dict] = {}  # type: ignore[type-arg]
+    end = object()
+    for words in names:
+        node = tree
+        for index, word in enumerate(words):
+            if index:
+                node = node.setdefault(_SPACES, {})
+            for char in word:
+                node = node.setdefault(char, {})
+        node[end] = {}
+
+    def regex(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [
+            (r"\s*" if token is _SPACES else re.escape(str(token))) + regex(child)
+            for token, child in node.items()
+            if token is not end
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        if end in node:  # a name ends here, and longer ones go on
+            return f"(?:{body})?"
+        return body
+
+    return regex(tree)
 
 
 def _split_key(key: str, spellings: dict[str, str]) -> list[str]:
@@ -143,6 +183,10 @@ def _name_written(surface: str, names: tuple[str, ...], spellings: dict[str, str
     return written if written in names else None
 
 
+_WHITE_SPACE = re.compile(r"\s+")
+_ODD_SPACE = re.compile(r"[^\S ]| \s")  # white space other than single spaces
+
+
 def recognise_places(texts: Iterable[str]) -> tuple[Place, ...]:
     """Return the Mekong Delta places named in ``texts`` (subjects, coverage), each once."""
     found: dict[Place, None] = {}
@@ -156,8 +200,12 @@ def _places_in(value: str) -> tuple[Place, ...]:
     """Return the places named in one text, in order."""
     gazetteer = _gazetteer()
     found: list[Place] = []
-    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", value))
+    text = unicodedata.normalize("NFC", value)
+    if _ODD_SPACE.search(text):
+        text = _WHITE_SPACE.sub(" ", text)
     folded = _fold_aligned(text)
+    if not gazetteer.screen.search(folded):
+        return ()
     for match in gazetteer.pattern.finditer(folded):
         unit, (start, end) = match.group(1), match.span(2)
         surface = text[start:end]

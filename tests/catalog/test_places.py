@@ -135,3 +135,27 @@ def test_nfc_and_nfd_texts_give_the_same_places(text: str) -> None:
     assert [(p.name, p.province, p.province_today) for p in nfd] == [
         (p.name, p.province, p.province_today) for p in recognise_places([text])
     ]
+
+
+def _gazetteer_words() -> list[str]:
+    from catalog.places import _PROVINCE_WORDS, _UNIT_WORDS, _gazetteer
+
+    words = {word for key in _gazetteer().by_key for word in (key, key[:3], key[2:])}
+    return sorted(words | set(_PROVINCE_WORDS) | set(_UNIT_WORDS) | {"an", "tho", "x", "."})
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_gazetteer_words()), st.sampled_from([" ", "  ", "", "\t"])),
+        max_size=8,
+    )
+)
+def test_the_quick_screen_matches_exactly_what_the_full_pattern_matches(parts: list[str]) -> None:
+    """The prefix-tree screen skips texts that name no place: it must never skip one that does,
+    nor pass one the full pattern would not match (it is the same language)."""
+    from catalog.places import _gazetteer
+
+    gazetteer = _gazetteer()
+    text = "".join(parts)
+    assert bool(gazetteer.screen.search(text)) == bool(gazetteer.pattern.search(text)), text
