@@ -7,6 +7,8 @@ Copies bench/web.py's catalog of ``--records`` records (built there if missing) 
 folder, builds its index (``--segment`` documents a full-build segment, default the build's
 own), then for each night stores ``--changes`` records with a new description and times the
 incremental ``update_index``, printing the segments after it and whether the commit merged.
+A SearchIndex keeps warm meanwhile, as a server does (``keep_warm``): each night also prints
+how long after the commit the new generation was read, and a first-time search's time then.
 Whoosh's own merge policy merged most of a 40-segment index in one such night (it did not end
 in 15 minutes at 1,000,000 records); index/build.py's ``_merge_updates`` bounds that. Nothing
 is asserted; figures go to docs/performance.md.
@@ -30,6 +32,7 @@ import index.build as build  # noqa: E402
 from bench.web import load_average, prepare  # noqa: E402
 from catalog.store import Store  # noqa: E402
 from index.build import update_index  # noqa: E402
+from index.search import SearchIndex  # noqa: E402
 from index.swap import live_directory  # noqa: E402
 
 
@@ -71,6 +74,9 @@ def main() -> None:
             f"build: {summary.indexed:,} documents in {time.perf_counter() - started:.1f} s, "
             f"{len(sizes)} segments"
         )
+        index = SearchIndex(index_dir)
+        index.warm()
+        index.keep_warm(interval=0.5)  # as a server does
         with Store.open(work_catalog) as store:
             live = [s.record for s in store.changes_since(0, limit=args.changes * args.nights * 2)]
             live = [record for record in live if not record.deleted]
@@ -93,12 +99,26 @@ def main() -> None:
                 took = time.perf_counter() - started
                 sizes = segment_sizes(index_dir)
                 merged = before + 1 - len(sizes)
+                from whoosh import index as whoosh_index
+
+                ix = whoosh_index.open_dir(str(live_directory(index_dir)))
+                generation = int(ix.latest_generation())
+                ix.close()
+                waited = time.perf_counter()
+                while index._accents.peek(generation, "accents") is None:  # warm()'s last
+                    time.sleep(0.05)
+                waited = time.perf_counter() - waited
+                searched = time.perf_counter()
+                index.search(f"night {night} lịch sử")
+                searched = (time.perf_counter() - searched) * 1000
                 print(
                     f"night {night + 1:2}: {summary.indexed:,} changes in {took:5.1f} s; "
                     f"{len(sizes)} segments"
                     + (f", {merged} update segments merged into the new one" if merged else "")
-                    + f" (smallest {sorted(sizes)[:4]})"
+                    + f" (smallest {sorted(sizes)[:4]}); warmed {waited:.1f} s after the "
+                    f"commit, then a first-time search {searched:.0f} ms"
                 )
+        index.close()
     print(f"load average at the end {load_average()}")
 
 

@@ -86,6 +86,7 @@ def serve_in_processes(settings: Settings, *, workers: int, threads: int) -> Non
             service.search_index.warm()
         except SearchIndexError as exc:
             log.warning("%s; searches answer once it exists", exc)
+        service.search_index.keep_warm()  # nor the first after each update
 
     options: dict[str, Any] = {
         "bind": [f"fd://{descriptor}"],

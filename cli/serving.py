@@ -160,6 +160,7 @@ def _serve(
             service.search_index.warm()
         except SearchIndexError as exc:
             log.warning("%s; searches answer once it exists", exc)
+        service.search_index.keep_warm()  # nor the first after each update
     server = create_server(app, host=host, port=port, threads=threads, ident="unioncat")
     url = f"http://{host}:{server.effective_port}/"
     if demo:

@@ -44,7 +44,7 @@ from whoosh.scoring import BM25FScorer, WeightingModel
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from index.postings import SegmentPostings, open_postings, read_blocks
+from index.postings import SegmentPostings, open_postings, path_of, read_blocks
 
 _POSTINGS_BUDGET = 3_000_000  # postings kept per generation: 12 bytes each, about 36 MB
 
@@ -344,9 +344,12 @@ class DocValues:
             return self._files[number]
         found = None
         if self.directory is not None and hasattr(reader, "segment"):
-            found = open_postings(
-                self.directory, reader.segment().segment_id(), int(reader.doc_count_all())
-            )
+            segment_id = reader.segment().segment_id()
+            found = open_postings(self.directory, segment_id, int(reader.doc_count_all()))
+            if found is None and not path_of(self.directory, segment_id).exists():
+                # Not written yet: an update writes it just after its commit, and a server
+                # may read the new generation in between. Looked for again next time.
+                return None
         with self._lock:
             return self._files.setdefault(number, found)
 

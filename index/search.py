@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import And, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
 
-from catalog.errors import QueryError
+from catalog.errors import QueryError, SearchIndexError
 from catalog.normalize import fold
 from index import suggest as typing_help
 from index.cache import GenerationCache
@@ -23,6 +24,8 @@ from index.matching import Docs, DocValues, QueryRun, best_first, in_order
 from index.query import parse_query
 from index.schema import SCHEMA_VERSION, SUBJECT_SEPARATOR, SUGGEST_KINDS, subject_value
 from index.swap import LiveIndex
+
+log = logging.getLogger(__name__)
 
 FACETS = ("library", "kind", "province", "decade", "language", "subject")
 # Facets where a record has several values, with the separator of their column.
@@ -34,6 +37,7 @@ SORTS = ("relevance", "newest", "oldest", "title")
 FACET_VALUES_LIMIT = 1000  # values of one facet listed at most (its full list on the page)
 _FILTER_CACHE = 64  # filter sets: one byte a document each (100 KB at 100,000 records)
 _FACET_CACHE = 512  # facet counts of recent (query, filters)
+WARM_INTERVAL = 2.0  # seconds between a server's looks for a new index generation (keep_warm)
 _PAGE_CACHE = 256  # whole result pages: a repeated search (back button, paging) costs no scoring
 
 _Facets = dict[str, tuple[tuple[str, int], ...]]
@@ -135,6 +139,42 @@ class SearchIndex:
             values.order(searcher, order)
         values.open_postings_files(searcher)
         self._accents.get(generation, "accents", lambda: typing_help.accent_map(searcher.reader()))
+
+    def keep_warm(
+        self, interval: float = WARM_INTERVAL, stop: threading.Event | None = None
+    ) -> threading.Thread:
+        """Start a daemon thread that warms each new generation as soon as it appears.
+
+        A commit (the nightly update) or a rebuild's switch makes a new generation, whose
+        columns the next search would read in a patron's request: 0.7 s at 100,000 records,
+        6.5 s at 1,000,000. The thread looks every ``interval`` seconds until ``stop`` is set;
+        an error is logged and it looks again. Returns the thread, started.
+        """
+        stop = stop or threading.Event()
+
+        def watch() -> None:
+            seen: tuple[int, int] | None = None
+            while not stop.wait(interval):
+                try:
+                    ix = self._index()
+                    current = (id(ix), int(ix.latest_generation()))
+                    if current != seen:
+                        self.warm()
+                        seen = current
+                except SearchIndexError:
+                    continue  # no index yet: the first update makes one
+                except Exception:  # noqa: BLE001 - a warm-up is never worth a dead thread
+                    log.warning(
+                        "%s: reading the new index generation ahead of searches failed; "
+                        "the next search reads it, and this looks again in %s s",
+                        self.index_dir,
+                        interval,
+                        exc_info=True,
+                    )
+
+        thread = threading.Thread(target=watch, name="index-keep-warm", daemon=True)
+        thread.start()
+        return thread
 
     def generation(self) -> int:
         """Return the generation of the index a search would read now; a commit raises it.

@@ -103,6 +103,30 @@ def test_searches_find_and_score_the_same_without_the_files(demo: Path) -> None:
     assert without == with_files
 
 
+def test_a_file_written_after_a_server_read_the_generation_is_used_then(demo: Path) -> None:
+    """An update writes the files just after its commit; a server that read the new
+    generation in between (keep_warm) uses each file from the search after it appears."""
+    directory = live_directory(demo)
+    assert directory is not None
+    for path in directory.glob(f"*.{postings.SUFFIX}"):
+        path.unlink()
+    index = SearchIndex(demo)
+    try:
+        index.warm()
+        values = index._values.peek(index.generation(), "values")
+        assert values is not None and values._files == {}  # nothing kept as "none"
+        before = index.search("lịch sử", per_page=50)  # searched without the files
+        assert values._files == {}
+
+        postings.complete(directory)
+        after = index.search("can tho", per_page=50)  # a new search: its lists read anew
+
+        assert before.records and after.records
+        assert values._files and None not in values._files.values()
+    finally:
+        index.close()
+
+
 @pytest.mark.parametrize(
     "damage",
     [
