@@ -178,3 +178,21 @@ def test_serve_with_one_worker_is_a_single_waitress_process(indexed: dict[str, s
         assert status == 200 and json.loads(body)["ok"] is True
         assert children(process.pid) == []
     assert process.returncode == 0
+
+
+@pytest.mark.parametrize("workers", ["1", "2"], ids=["waitress", "gunicorn"])
+def test_serve_starts_without_an_index_and_says_what_to_do(tmp_path: Path, workers: str) -> None:
+    variables = {
+        "UNIONCAT_CATALOG_PATH": str(tmp_path / "catalog.sqlite"),
+        "UNIONCAT_INDEX_DIR": str(tmp_path / "index"),
+        "UNIONCAT_SECRET_KEY": "test",
+    }
+    with serving(variables, "--workers", workers) as (process, port):
+        status, body = get(port, "/healthz")
+    said = process.said  # type: ignore[attr-defined]
+    assert process.returncode == 0, said
+    assert status == 503
+    health = json.loads(body)
+    assert health["ok"] is False and "unioncat index" in health["error"]
+    assert "searches answer once it exists" in said
+    assert "unioncat index" in said

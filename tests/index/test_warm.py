@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -91,50 +83,3 @@ def test_a_server_warms_each_new_generation_before_a_search_asks(
         thread.join(timeout=10)
         index.close()
     assert not thread.is_alive()
-
-
-def test_serve_starts_without_an_index_and_says_what_to_do(tmp_path: Path) -> None:
-    unioncat = Path(sys.executable).parent / "unioncat"
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "UNIONCAT_CATALOG_PATH": str(tmp_path / "catalog.sqlite"),
-        "UNIONCAT_INDEX_DIR": str(tmp_path / "index"),
-        "UNIONCAT_SECRET_KEY": "test",
-    }
-    process = subprocess.Popen(
-        [str(unioncat), "serve", "--host", "127.0.0.1", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    output: list[str] = []
-    try:
-        deadline = time.monotonic() + 60
-        url = None
-        assert process.stdout is not None
-        while url is None and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            found = re.search(r"Serving on (http://127\.0\.0\.1:\d+/)", line)
-            url = found.group(1) if found else None
-        assert url, "".join(output)
-        try:
-            urllib.request.urlopen(url + "healthz", timeout=10)
-        except urllib.error.HTTPError as exc:
-            health, body = exc.code, json.load(exc)
-        else:  # pragma: no cover - the assertion below says what happened
-            health, body = 200, {}
-    finally:
-        process.send_signal(signal.SIGTERM)
-        rest, _ = process.communicate(timeout=30)
-    text = "".join(output) + rest
-    assert process.returncode == 0, text
-    assert health == 503
-    assert body["ok"] is False and "unioncat index" in body["error"]
-    assert "searches answer once it exists" in text
-    assert "unioncat index" in text
