@@ -25,6 +25,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from whoosh import index as whoosh_index
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -37,8 +39,6 @@ from index.swap import live_directory  # noqa: E402
 
 
 def segment_sizes(index_dir: Path) -> list[int]:
-    from whoosh import index as whoosh_index
-
     ix = whoosh_index.open_dir(str(live_directory(index_dir)))
     try:
         return sorted((segment.doc_count_all() for segment in ix._segments()), reverse=True)
@@ -63,12 +63,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work_catalog, index_dir = Path(tmp) / "catalog.sqlite", Path(tmp) / "index"
         shutil.copy(catalog, work_catalog)
+        full_size = build._SEGMENT
         if args.segment:
             build._SEGMENT = args.segment
         started = time.perf_counter()
         with Store.open(work_catalog) as store:
             summary = update_index(store, index_dir)
-        build._SEGMENT = 25_000 if args.segment else build._SEGMENT
+        build._SEGMENT = full_size  # updates judge "small" segments by the real size
         sizes = segment_sizes(index_dir)
         print(
             f"build: {summary.indexed:,} documents in {time.perf_counter() - started:.1f} s, "
@@ -99,8 +100,6 @@ def main() -> None:
                 took = time.perf_counter() - started
                 sizes = segment_sizes(index_dir)
                 merged = before + 1 - len(sizes)
-                from whoosh import index as whoosh_index
-
                 ix = whoosh_index.open_dir(str(live_directory(index_dir)))
                 generation = int(ix.latest_generation())
                 ix.close()

@@ -51,6 +51,19 @@ def listen(host: str, port: int) -> socket.socket:
     return listener
 
 
+def ready_to_search(app: Any) -> None:
+    """Read what every search needs now, and each new index generation as it appears, so that
+    no patron's search waits for it: the first after a start, nor the first after an update."""
+    service = app.extensions.get("unioncat")
+    if service is None:
+        return
+    try:
+        service.search_index.warm()
+    except SearchIndexError as exc:
+        log.warning("%s; searches answer once it exists", exc)
+    service.search_index.keep_warm()
+
+
 def serve_in_processes(settings: Settings, *, workers: int, threads: int) -> None:
     """Serve the app from ``workers`` processes of ``threads`` threads until SIGTERM or Ctrl-C.
 
@@ -80,13 +93,7 @@ def serve_in_processes(settings: Settings, *, workers: int, threads: int) -> Non
         )
 
     def post_worker_init(worker: Any) -> None:
-        """In each worker, before its first request: read what every search needs."""
-        service = worker.wsgi.extensions.get("unioncat")
-        try:
-            service.search_index.warm()
-        except SearchIndexError as exc:
-            log.warning("%s; searches answer once it exists", exc)
-        service.search_index.keep_warm()  # nor the first after each update
+        ready_to_search(worker.wsgi)  # in each worker, before its first request
 
     options: dict[str, Any] = {
         "bind": [f"fd://{descriptor}"],

@@ -152,15 +152,9 @@ def _serve(
 
     from waitress.server import create_server
 
-    from catalog.errors import SearchIndexError
+    from .processes import ready_to_search
 
-    service = app.extensions.get("unioncat")
-    if service is not None:  # the first patron should not wait for the index's columns
-        try:
-            service.search_index.warm()
-        except SearchIndexError as exc:
-            log.warning("%s; searches answer once it exists", exc)
-        service.search_index.keep_warm()  # nor the first after each update
+    ready_to_search(app)
     server = create_server(app, host=host, port=port, threads=threads, ident="unioncat")
     url = f"http://{host}:{server.effective_port}/"
     if demo:

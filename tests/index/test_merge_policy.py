@@ -8,7 +8,6 @@ of several full-size segments (a small ``_SEGMENT``), apply real deltas through
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -131,8 +130,6 @@ def test_the_merge_policy_leaves_segments_alone_below_its_count(
     index_dir = tmp_path / "index"
     update_index(store, index_dir)
     for night in range(3):
-        store.upsert_page(
-            [replace(make_record(oai_id=f"oai:s:{night}"), title=f"Bạc Liêu {night}")]
-        )
+        store.upsert_page([make_record(oai_id=f"oai:s:{night}", title=f"Bạc Liêu {night}")])
         update_index(store, index_dir)
     assert len(sizes(index_dir)) == 4
