@@ -91,7 +91,13 @@ def run_sickle(url: str) -> dict[str, Any]:
 
 
 def run_harvest(
-    url: str, workdir: Path, *, pages: int, trace: bool, profile: Path | None
+    url: str,
+    workdir: Path,
+    *,
+    pages: int,
+    trace: bool,
+    profile: Path | None,
+    map_processes: int,
 ) -> dict[str, Any]:
     from harvester import HarvestOptions, harvest_library
 
@@ -104,7 +110,9 @@ def run_harvest(
         metadata_prefix="oai_dc",
         enabled=True,
     )
-    options = HarvestOptions(timeout=60, max_retries=0, max_requests=pages)
+    options = HarvestOptions(
+        timeout=60, max_retries=0, max_requests=pages, map_processes=map_processes
+    )
     with Store.open(workdir / "harvest.sqlite") as store:
         before = maxrss_kib()
         if trace:
@@ -131,7 +139,14 @@ def run_harvest(
         "seconds": seconds,
         "rss_growth_kib": rss_growth,
         "traced_peak_kib": traced_peak // 1024 if traced_peak is not None else None,
+        "cpu_seconds": _cpu(resource.RUSAGE_SELF),
+        "mapping_cpu_seconds": _cpu(resource.RUSAGE_CHILDREN),
     }
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def child(args: argparse.Namespace) -> None:
@@ -140,7 +155,12 @@ def child(args: argparse.Namespace) -> None:
     else:
         with tempfile.TemporaryDirectory() as tmp:
             result = run_harvest(
-                args.url, Path(tmp), pages=args.pages, trace=args.trace, profile=args.profile
+                args.url,
+                Path(tmp),
+                pages=args.pages,
+                trace=args.trace,
+                profile=args.profile,
+                map_processes=args.map_processes,
             )
     print(json.dumps(result), flush=True)
 
@@ -148,8 +168,9 @@ def child(args: argparse.Namespace) -> None:
 # --- the parent: catalog, server, children, table -------------------------------------------
 
 
-def measure(url: str, client: str, *extra: str) -> dict[str, Any]:
+def measure(url: str, client: str, *extra: str, map_processes: int = 0) -> dict[str, Any]:
     command = [sys.executable, __file__, "--client", client, "--url", url, *extra]
+    command += ["--map-processes", str(map_processes)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{client} child failed ({done.returncode}):\n{done.stderr}")
@@ -194,6 +215,14 @@ def main() -> None:
         "--profile", type=Path, metavar="FILE", help="also profile one harvest; stats to FILE"
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the memory runs")
+    parser.add_argument(
+        "--map-processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="the harvest's mapping processes (harvest_map_processes; 0: map in the harvest's "
+        "own process)",
+    )
     # The measured child processes (this script runs itself).
     parser.add_argument("--client", choices=("sickle", "harvest"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -236,7 +265,7 @@ def report(args: argparse.Namespace, url: str) -> None:
     sickles, harvests = [], []
     for number in range(1, args.rounds + 1):
         sickles.append(measure(url, "sickle"))
-        harvests.append(measure(url, "harvest"))
+        harvests.append(measure(url, "harvest", map_processes=args.map_processes))
         print(f"round {number}: sickle {rate(sickles[-1]):,.0f} records/s, "
               f"harvest {rate(harvests[-1]):,.0f} records/s")  # fmt: skip
     bare, ours = max(sickles, key=rate), max(harvests, key=rate)
@@ -266,8 +295,16 @@ def report(args: argparse.Namespace, url: str) -> None:
         rows = []
         for size in sizes:
             pages = -(-size // page)
-            plain = ours if size == n else measure(url, "harvest", "--pages", str(pages))
-            traced = measure(url, "harvest", "--pages", str(pages), "--trace")
+            plain = (
+                ours
+                if size == n
+                else measure(
+                    url, "harvest", "--pages", str(pages), map_processes=args.map_processes
+                )
+            )
+            traced = measure(
+                url, "harvest", "--pages", str(pages), "--trace", map_processes=args.map_processes
+            )
             rows.append((plain["rss_growth_kib"] / 1024, traced["traced_peak_kib"] / 1024))
             print(f"{traced['records']:>9,}{traced['pages']:>7}{rows[-1][0]:>14.1f} MiB"
                   f"{rows[-1][1]:>14.1f} MiB")  # fmt: skip
@@ -278,7 +315,13 @@ def report(args: argparse.Namespace, url: str) -> None:
               f"{FLAT_SLACK_MIB:.0f} MiB of the peak at {sizes[0]:,})")  # fmt: skip
 
     if args.profile:
-        measure(url, "harvest", "--profile", str(args.profile.resolve()))
+        measure(
+            url,
+            "harvest",
+            "--profile",
+            str(args.profile.resolve()),
+            map_processes=args.map_processes,
+        )
         print_profile(args.profile)
     print(f"\noverall: {'PASS' if speed_ok and flat_ok else 'FAIL'}")
     if not (speed_ok and flat_ok):

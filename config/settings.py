@@ -46,6 +46,11 @@ class Settings:
     harvest_max_parallel_hosts: int = _setting(
         4, "Members on different hosts harvested at the same time (one request per host)"
     )
+    harvest_map_processes: int = _setting(
+        1,
+        "Processes that map harvested pages while the harvest fetches and stores (0: map in "
+        "the harvest's own process)",
+    )
     quarantine_dir: Path = _setting(
         Path("var/quarantine"),
         "Folder keeping pages and records that could not be read, with the request beside them",

@@ -26,7 +26,7 @@ from catalog.errors import EndpointError, OAIResponseError
 from catalog.models import Library
 from harvester.polite import HostGate
 from harvester.quarantine import Quarantine
-from harvester.repair import repair_xml
+from harvester.repair import Repaired, repair_xml
 from harvester.xml import OAI_NS, parse_xml
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,11 @@ class Page:
     # back twice, max_empty_pages pages in a row had a token but no records, or max_requests
     # was reached (then resumption_token is where to go on).
     stop_reason: StopReason | None = None
+    # The bytes the page was parsed from (after safe repairs) and, for each of ``records``, the
+    # position of its <record> among the page's: enough for another process to read the same
+    # records again (see `page_metadata`). Empty for pages put together from GetRecords.
+    body: bytes = b""
+    positions: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -314,7 +319,7 @@ class OAIClient:
         item_tag = f"{{{OAI_NS}}}{'record' if verb == 'ListRecords' else 'header'}"
         for number in range(1, max_requests + 1):
             request = f"{verb} page {number}{resumed}"
-            root, repairs = self._request(params, request, empty_codes=("noRecordsMatch",))
+            root, repaired = self._request(params, request, empty_codes=("noRecordsMatch",))
             if root is None:
                 return
             node = _child(root, verb)
@@ -322,12 +327,12 @@ class OAIClient:
                 raise self._error(f"{request}: the response has no <{verb}> element")
             response_date = _datestamp(_text(root, "responseDate"))
             items = [item for item in node if item.tag == item_tag]
-            records = tuple(
+            read = [
                 _record(self.library.code, request, item, response_date)
                 if verb == "ListRecords"
                 else _header(self.library.code, request, item, response_date)
                 for item in items
-            )
+            ]
             token_node = _child(node, "resumptionToken")
             token = (token_node.text or "").strip() if token_node is not None else ""
             size = token_node.get("completeListSize") if token_node is not None else None
@@ -362,14 +367,16 @@ class OAIClient:
                 stop = "request_cap"
             yield Page(
                 request=request,
-                records=tuple(r for r in records if not isinstance(r, str)),
-                skipped=tuple(r for r in records if isinstance(r, str)),
+                records=tuple(r for r in read if not isinstance(r, str)),
+                skipped=tuple(r for r in read if isinstance(r, str)),
                 resumption_token=token or None,
                 response_date=response_date,
                 complete_list_size=int(size) if size and size.isdigit() else None,
-                repairs=repairs,
+                repairs=repaired.repairs,
                 url=self._url(params),
                 stop_reason=stop,
+                body=repaired.body if verb == "ListRecords" else b"",
+                positions=tuple(n for n, r in enumerate(read) if not isinstance(r, str)),
             )
             if not token or stop:
                 return
@@ -381,8 +388,9 @@ class OAIClient:
 
     def _request(
         self, params: dict[str, str], request: str, *, empty_codes: tuple[str, ...] = ()
-    ) -> tuple[etree._Element, tuple[str, ...]]:
-        """Send one request; return the parsed root and the repairs made to parse it.
+    ) -> tuple[etree._Element, Repaired]:
+        """Send one request; return the parsed root and the bytes it was parsed from, with the
+        repairs made to parse them.
 
         The root is None when the server answered with one of ``empty_codes``.
         """
@@ -434,7 +442,7 @@ class OAIClient:
         for error in root.findall("oai:error", _NS):
             code = error.get("code", "")
             if code in empty_codes:
-                return None, repaired.repairs  # type: ignore[return-value]
+                return None, repaired  # type: ignore[return-value]
             hint = {
                 "cannotDisseminateFormat": "set metadata_prefix in the registry to a format "
                 "the member offers (see ListMetadataFormats)",
@@ -450,7 +458,7 @@ class OAIClient:
             raise EndpointError(
                 self.library.code, f"{request}: HTTP {http.status_code} {http.reason}"
             )
-        return root, repaired.repairs
+        return root, repaired
 
     def _error(self, message: str, *, oai_code: str | None = None) -> OAIResponseError:
         return OAIResponseError(self.library.code, message, oai_code=oai_code)
@@ -502,6 +510,7 @@ def _datestamp(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC).replace(microsecond=0)
 
 
+_RECORD = f"{{{OAI_NS}}}record"
 _HEADER = f"{{{OAI_NS}}}header"
 _METADATA = f"{{{OAI_NS}}}metadata"
 _IDENTIFIER = f"{{{OAI_NS}}}identifier"
@@ -524,10 +533,24 @@ def _record(
     read = _header(library, request, header, response_date)
     if isinstance(read, str):
         return read
-    element = None
-    if metadata is not None:
-        element = next((child for child in metadata if isinstance(child.tag, str)), None)
-    return read[0], element
+    return read[0], _first_element(metadata)
+
+
+def _first_element(metadata: etree._Element | None) -> etree._Element | None:
+    """The metadata element inside <metadata> (comments and text around it passed over)."""
+    if metadata is None:
+        return None
+    return next((child for child in metadata if isinstance(child.tag, str)), None)
+
+
+def page_metadata(body: bytes, positions: tuple[int, ...]) -> list[etree._Element | None]:
+    """Parse a ListRecords page's ``body`` again and return the metadata element of the records
+    at ``positions`` (a `Page`'s own): the page read afresh, in a process that did not fetch it.
+    """
+    root = parse_xml(body)
+    node = _child(root, "ListRecords")
+    items = [item for item in node if item.tag == _RECORD] if node is not None else []
+    return [_first_element(_child(items[position], "metadata")) for position in positions]
 
 
 def _header(

@@ -30,11 +30,11 @@ from typing import Literal
 
 from lxml import etree
 
-from catalog.errors import HarvestError, OAIResponseError, RecordError
-from catalog.models import HarvestSummary, Library, Record
-from catalog.store import HarvestWindow, Store
+from catalog.errors import HarvestError, OAIResponseError
+from catalog.models import HarvestSummary, Library
+from catalog.store import HarvestWindow, PreparedRecord, Store
 from harvester.ahead import fetch_ahead
-from harvester.mapping import map_record
+from harvester.mapper import MappingProcesses, PendingPage, Unmapped, map_records
 from harvester.oai import Header, Identity, OAIClient, Page
 from harvester.polite import HostGate
 from harvester.quarantine import Quarantine
@@ -66,6 +66,10 @@ class HarvestOptions:
     # Asked after each committed page (and before each library): True ends the harvest there,
     # cleanly, with the window in flight for the next run. Called from harvest threads.
     should_stop: Callable[[], bool] | None = None
+    # Worker processes that map ListRecords pages while this process fetches and stores (see
+    # harvester.mapper); 0 maps in the harvest's own process. Started from a window's third
+    # page on, so a short harvest starts none.
+    map_processes: int = 0
 
 
 HARVEST_MODES = ("records", "identifiers")
@@ -114,12 +118,15 @@ def harvest_library(
     *,
     progress: ProgressCallback | None = None,
     gate: HostGate | None = None,
+    mapper: MappingProcesses | None = None,
 ) -> HarvestSummary:
     """Harvest one library's window into ``store``, committing page by page.
 
     Never raises for the library's own faults: they end up in the summary's ``error``.
     Records stored before a failure stay stored, and the window stays in flight for the next
-    run. ``gate`` is shared between libraries on the same host (see harvest_libraries).
+    run. ``gate`` is shared between libraries on the same host and ``mapper`` between all
+    (see harvest_libraries); without ``mapper``, ``options.map_processes`` workers of its own
+    are started when needed and stopped at the end.
 
     When ``options.should_stop`` says so (before the first request, or after a committed page)
     the harvest ends cleanly: the summary has ``stopped=True`` and no error, and it is not
@@ -140,6 +147,9 @@ def harvest_library(
     outcome: _Outcome = "ended"
     quarantine = Quarantine(options.quarantine_dir, library.code)
     client = open_client(library, options, gate=gate, quarantine=quarantine)
+    own_mapper = None
+    if mapper is None and options.map_processes > 0:
+        mapper = own_mapper = MappingProcesses(options.map_processes)
     try:
         identity = client.identify()
         for target in _set_targets(library):
@@ -147,7 +157,7 @@ def harvest_library(
             resumed_token, pages_before = window.resumption_token, tally.pages
             try:
                 window, outcome = _harvest_window(
-                    client, target, store, options, window, quarantine, tally, progress
+                    client, target, store, options, window, quarantine, tally, progress, mapper
                 )
             except OAIResponseError as exc:
                 # badArgument for the very token a run saved: it was made for the other verb (the
@@ -171,7 +181,7 @@ def harvest_library(
                 window = replace(window, resumption_token=None)
                 store.save_harvest_window(window)
                 window, outcome = _harvest_window(
-                    client, target, store, options, window, quarantine, tally, progress
+                    client, target, store, options, window, quarantine, tally, progress, mapper
                 )
             if outcome == "ended":
                 # The server's clock, not ours, starts the next window: no gap from clock skew.
@@ -184,6 +194,9 @@ def harvest_library(
     except HarvestError as exc:
         error = str(exc)
         log.error("%s; records stored so far are kept, the next run goes on from there", exc)
+    finally:
+        if own_mapper is not None:
+            own_mapper.close()
     for path in quarantine.kept:
         tally.errors.append(f"[{library.code}] quarantined: {path}")
     stopped = outcome == "stopped" and error is None
@@ -325,6 +338,7 @@ def _harvest_window(
     quarantine: Quarantine,
     tally: _Tally,
     progress: ProgressCallback | None,
+    mapper: MappingProcesses | None,
 ) -> tuple[HarvestWindow, _Outcome]:
     """Harvest ``window`` from its token (or its start); return it and how the harvest ended."""
     identifiers = _harvest_mode(library, options) == "identifiers"
@@ -340,13 +354,33 @@ def _harvest_window(
     )
     if identifiers:
         pages = (_fetch_records(client, library, page) for page in pages)
-    # The next page (and its GetRecords) is fetched while this one is mapped and stored.
-    with fetch_ahead(pages, name=f"harvest-{library.code}-fetch") as ahead:
+    # The next page (and its GetRecords) is fetched, and sent to be mapped, while this one is
+    # stored.
+    sent = _send_to_map(pages, library, mapper)
+    with fetch_ahead(sent, name=f"harvest-{library.code}-fetch") as ahead:
         return _store_pages(ahead, library, store, options, window, quarantine, tally, progress)
 
 
+def _send_to_map(
+    pages: Iterator[Page], library: Library, mapper: MappingProcesses | None
+) -> Iterator[tuple[Page, PendingPage | None]]:
+    """Each page, sent to ``mapper`` from the third on (as pages start being fetched ahead, see
+    harvester.ahead: a short window starts no process); None: it is mapped when stored."""
+    pending = None
+    try:
+        for number, page in enumerate(pages, 1):
+            pending = None
+            if mapper is not None and number > 2 and page.body:
+                pending = mapper.submit(library.code, library.metadata_prefix, page)
+            yield page, pending
+    except GeneratorExit:  # the harvest ended before storing every page sent
+        if pending is not None:
+            pending.drop()  # a no-op when its records were taken
+        raise
+
+
 def _store_pages(
-    pages: Iterator[Page],
+    pages: Iterator[tuple[Page, PendingPage | None]],
     library: Library,
     store: Store,
     options: HarvestOptions,
@@ -356,8 +390,8 @@ def _store_pages(
     progress: ProgressCallback | None,
 ) -> tuple[HarvestWindow, _Outcome]:
     """Map and store each page, committing it and saving the window after it."""
-    for page in pages:
-        records = _map_page(library, page, quarantine, tally)
+    for page, pending in pages:
+        records = _map_page(library, page, pending, quarantine, tally)
         result = store.upsert_page(records)
         tally.pages += 1
         tally.received += len(page.records) + len(page.skipped)
@@ -446,47 +480,36 @@ def _fetch_records(client: OAIClient, library: Library, page: Page) -> Page:
     return replace(page, records=tuple(records), skipped=tuple(skipped))
 
 
-def _map_page(library: Library, page: Page, quarantine: Quarantine, tally: _Tally) -> list[Record]:
-    records: list[Record] = []
+def _map_page(
+    library: Library,
+    page: Page,
+    pending: PendingPage | None,
+    quarantine: Quarantine,
+    tally: _Tally,
+) -> list[PreparedRecord]:
+    """The page's records mapped (here, or by the process ``pending`` was sent to); each
+    record that cannot be is quarantined and reported, and its neighbours are kept."""
     for reason in page.skipped:
         tally.skipped += 1
         tally.errors.append(reason)
         log.warning("%s; the rest of the page is kept", reason)
-    for header, element in page.records:
-        try:
-            records.append(
-                map_record(
-                    library=library.code,
-                    oai_id=header.oai_id,
-                    datestamp=header.datestamp,
-                    deleted=header.deleted,
-                    metadata_prefix=library.metadata_prefix,
-                    element=element,
-                    set_specs=header.set_specs,
-                )
-            )
-        except RecordError as exc:
-            tally.skipped += 1
-            kept = quarantine.keep_record(
-                _record_xml(element),
-                oai_id=header.oai_id,
-                request=page.request,
-                url=page.url,
-                reason=str(exc),
-            )
-            where = f"; its XML is kept in {kept}" if kept else ""
-            tally.errors.append(f"{exc}{where}")
-            log.warning("%s; skipped%s, the rest of the page is kept", exc, where)
+    if pending is not None:
+        mapped = pending.result(library.code)
+    else:
+        mapped = map_records(library.code, library.metadata_prefix, page.records)
+    records: list[PreparedRecord] = []
+    for item in mapped:
+        if not isinstance(item, Unmapped):
+            records.append(item)
+            continue
+        tally.skipped += 1
+        kept = quarantine.keep_record(
+            item.xml, oai_id=item.oai_id, request=page.request, url=page.url, reason=item.reason
+        )
+        where = f"; its XML is kept in {kept}" if kept else ""
+        tally.errors.append(f"{item.reason}{where}")
+        log.warning("%s; skipped%s, the rest of the page is kept", item.reason, where)
     return records
-
-
-def _record_xml(element: etree._Element | None) -> bytes | None:
-    """The whole ``<record>`` around a metadata element, as received."""
-    if element is None:
-        return None
-    record = element.getparent()
-    record = record.getparent() if record is not None else None
-    return etree.tostring(record if record is not None else element, encoding="UTF-8")
 
 
 def _now() -> datetime:

@@ -107,6 +107,7 @@ def harvest_options(
         polite_delay=settings.harvest_polite_delay,
         max_empty_pages=settings.harvest_max_empty_pages,
         max_parallel_hosts=settings.harvest_max_parallel_hosts,
+        map_processes=settings.harvest_map_processes,
     )
 
 

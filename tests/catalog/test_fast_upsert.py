@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from catalog import store as store_module
 from catalog.models import Record
-from catalog.store import PageResult, Store, format_datestamp
+from catalog.store import PageResult, PreparedRecord, Store, format_datestamp, prepare_record
 from tests.factories import make_record
 
 _COLUMNS = (
@@ -55,7 +55,7 @@ def _plain_upsert_page(
             if row[1]:
                 continue
             previous = store_module._row_to_record(record.library, record.oai_id, row)
-            record = store_module._tombstone(previous, record)
+            record = replace(previous, deleted=True, datestamp=record.datestamp)
         elif row is not None and (
             not row[1]
             and row[0] == format_datestamp(record.datestamp)
@@ -154,9 +154,21 @@ def _pages() -> list[list[Record]]:
     ]
 
 
+def _as_given(page: list[Record], given_as: str) -> list[Record | PreparedRecord]:
+    """The page as records, as prepared records (as a harvest's mapping process sends them),
+    or every other one prepared."""
+    if given_as == "records":
+        return list(page)
+    return [
+        prepare_record(record) if given_as == "prepared" or n % 2 else record
+        for n, record in enumerate(page)
+    ]
+
+
+@pytest.mark.parametrize("given_as", ["records", "prepared", "mixed"])
 @pytest.mark.parametrize("member_datestamps", [False, True])
 def test_a_batched_page_stores_what_the_record_by_record_upsert_stored(
-    tmp_path: Path, member_datestamps: bool
+    tmp_path: Path, member_datestamps: bool, given_as: str
 ) -> None:
     fast_path, plain_path = tmp_path / "fast.sqlite", tmp_path / "plain.sqlite"
     with Store.open(fast_path) as fast, Store.open(plain_path) as plain:
@@ -166,7 +178,9 @@ def test_a_batched_page_stores_what_the_record_by_record_upsert_stored(
                     catalog.split_from_cluster("camau:oai:test:1", by="thuthu", reason="khác")
                     catalog.split_from_cluster("cantho:oai:test:2", by="thuthu", reason="khác")
             expected = _plain_upsert_page(plain._db, page, member_datestamps=member_datestamps)
-            result = fast.upsert_page(iter(page), member_datestamps=member_datestamps)
+            result = fast.upsert_page(
+                iter(_as_given(page, given_as)), member_datestamps=member_datestamps
+            )
             assert result == expected, f"page {number}"
             assert _rows(fast_path, with_stored_at=member_datestamps) == _rows(
                 plain_path, with_stored_at=member_datestamps

@@ -73,16 +73,16 @@ def test_a_crash_in_one_member_is_reported_and_the_others_go_on(
     oai_server: str, store: Store, monkeypatch
 ) -> None:
     # A bug (not a HarvestError) is a fault no real server can be made to show: patch it in.
-    import harvester.run as run
+    import harvester.mapper as mapper
 
-    real = run.map_record
+    real = mapper.map_record
 
     def crash_for_one(**kwargs):  # noqa: ANN003, ANN202
         if kwargs["library"] == "good":
             raise ZeroDivisionError("a bug")
         return real(**kwargs)
 
-    monkeypatch.setattr(run, "map_record", crash_for_one)
+    monkeypatch.setattr(mapper, "map_record", crash_for_one)
     libraries = [_library(oai_server, "good"), _library(_other_host(oai_server), "clean")]
 
     summaries = harvest_libraries(libraries, store, FAST)
