@@ -18,7 +18,6 @@ mid-page fails that page's library with a `HarvestError` (nothing of the page is
 next run asks for it again) and the next page sent starts a new worker.
 """
 
-
 from __future__ import annotations
 
 import logging
