@@ -10,25 +10,27 @@ records, in the page's order, each one either prepared or `Unmapped` with its XM
 quarantine, and the log lines mapping wrote, which are logged again here under the harvest's
 own logging settings.
 
-Workers are started with ``spawn`` (nothing of the harvest's threads, sockets or catalog is
-copied into them) when a page is first sent, one page at a time each over a pipe of its own.
-They ignore SIGINT and SIGTERM (the harvest decides when to stop) and end when the harvest
-closes their pipe or dies, however it dies: the pipe then reads as ended. A worker that dies
-mid-page fails that page's library with a `HarvestError` (nothing of the page is stored; the
-next run asks for it again) and the next page sent starts a new worker.
+Workers are plain ``python -c`` processes importing this module (nothing of the harvest's
+threads, sockets or catalog is copied into them), started when a page is first sent, one page
+at a time each over pipes of their own. They ignore SIGINT and SIGTERM (the harvest decides
+when to stop) and end when the harvest closes their pipe or dies, however it dies: the pipe
+then reads as ended. A worker that dies mid-page fails that page's library with a
+`HarvestError` (nothing of the page is stored; the next run asks for it again) and the next
+page sent starts a new worker.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import multiprocessing.connection
-import multiprocessing.process
+import os
 import pickle
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 from lxml import etree
 
@@ -126,7 +128,7 @@ class PendingPage:
             answer = pickle.loads(worker.connection.recv_bytes())
         except (EOFError, OSError) as exc:
             self._processes._discard(worker)
-            code = worker.process.exitcode
+            code = worker.process.poll()
             raise HarvestError(
                 library,
                 f"{self._request}: the process mapping the page (pid {worker.process.pid}) "
@@ -142,8 +144,8 @@ class PendingPage:
 
 @dataclass(slots=True)
 class _Worker:
-    process: multiprocessing.process.BaseProcess
-    connection: multiprocessing.connection.Connection
+    process: subprocess.Popen[bytes]
+    connection: Connection  # both ways: pages out, their records back
 
 
 class MappingProcesses:
@@ -227,23 +229,60 @@ class MappingProcesses:
 
 
 def _start(level: int) -> _Worker:
-    ours, theirs = multiprocessing.Pipe()
-    process = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(theirs, level), name="harvest-mapping", daemon=True
-    )
-    process.start()
-    theirs.close()  # the worker holds the only other end: a dead worker reads as EOF here
-    return _Worker(process, ours)
+    """Start a worker: ``python -c`` importing this module, which maps what it reads from one
+    pipe and answers on another. A plain command rather than multiprocessing's spawn, which
+    would import the harvest's main module again in the worker (and fail for a script that does
+    not guard its harvest with ``if __name__ == "__main__"``)."""
+    pages_read, pages_write = os.pipe()
+    answers_read, answers_write = os.pipe()
+    command = [
+        sys.executable,
+        "-c",
+        "from harvester.mapper import serve; serve()",
+        str(pages_read),
+        str(answers_write),
+        str(level),
+    ]
+    # The worker imports what the harvest imports, from the same folders.
+    path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
+    try:
+        process = subprocess.Popen(
+            command,
+            pass_fds=(pages_read, answers_write),
+            env={**os.environ, "PYTHONPATH": path},
+            stdin=subprocess.DEVNULL,
+        )
+    finally:
+        # Only the worker holds these ends now: its death reads as the end of the answers.
+        os.close(pages_read)
+        os.close(answers_write)
+    return _Worker(process, _Duplex(answers_read, pages_write))
+
+
+class _Duplex(Connection):
+    """A Connection reading answers from one pipe and writing pages to another."""
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        super().__init__(read_fd, readable=True, writable=False)
+        self._out = Connection(write_fd, readable=False, writable=True)
+
+    def send_bytes(self, buf: bytes, offset: int = 0, size: int | None = None) -> None:
+        self._out.send_bytes(buf, offset, size)
+
+    def close(self) -> None:
+        self._out.close()
+        super().close()
 
 
 def _stop(worker: _Worker) -> None:
-    """Close the worker's pipe (it ends on reading EOF); kill it if it does not end soon."""
+    """Close the worker's pipes (it ends on reading their end); kill it if it does not end."""
     worker.connection.close()
-    worker.process.join(timeout=_STOP_SECONDS)
-    if worker.process.exitcode is None:
+    try:
+        worker.process.wait(timeout=_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
         log.warning("mapping process %s did not end; killing it", worker.process.pid)
         worker.process.kill()
-        worker.process.join()
+        worker.process.wait()
 
 
 _STOP_SECONDS = 5.0
@@ -271,8 +310,16 @@ class _Kept(logging.Handler):
         self.records.append(record)
 
 
-def _serve(connection: multiprocessing.connection.Connection, level: int) -> None:
-    """Map the pages the harvest sends until it closes the pipe (or dies)."""
+def serve() -> None:
+    """The worker's main: map the pages the harvest sends until it closes the pipe (or dies).
+
+    Arguments: the pipe to read pages from, the pipe to answer on, the lowest log level.
+    """
+    pages, answers, level = (int(argument) for argument in sys.argv[1:4])
+    _serve(_Duplex(pages, answers), level)
+
+
+def _serve(connection: Connection, level: int) -> None:
     # The harvest decides when to stop (a SIGTERM or Ctrl-C sent to the whole process group
     # would otherwise kill the worker mid-page); closing the pipe ends the worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -10,7 +10,6 @@ exactly what a harvest mapping in its own process stores, report the same, and l
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import re
 import signal
@@ -150,8 +149,24 @@ def _rows(path: Path) -> list[tuple[object, ...]]:
         ).fetchall()
 
 
-def _mapping_children() -> list[multiprocessing.process.BaseProcess]:
-    return [p for p in multiprocessing.active_children() if p.name == "harvest-mapping"]
+def _mapping_children(parent: int | None = None) -> list[int]:
+    """The running mapping processes of ``parent`` (this process by default)."""
+    found = []
+    for pid in _children_of(os.getpid() if parent is None else parent):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:  # it ended meanwhile
+            continue
+        if b"harvester.mapper import serve" in command and _alive(pid):
+            found.append(pid)
+    return found
+
+
+def _wait_for_end(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while _alive(pid):
+        assert time.monotonic() < deadline, f"process {pid} did not end"
+        time.sleep(0.01)
 
 
 def _no_mapping_children_soon() -> bool:
@@ -201,9 +216,10 @@ def test_pages_mapped_in_a_process_are_stored_reported_and_logged_as_pages_mappe
     )
 
     assert here.ok and there.ok, (here.error, there.error)
-    # Pages 1 and 2 are mapped in the harvest's process; from page 3 on, in one worker.
+    # Pages 1 and 2 are mapped in the harvest's process; from page 3 on, in one worker (which
+    # may be up once page 2 is stored: page 3 was fetched and sent meanwhile).
     assert workers_here == [0] * PAGES
-    assert workers_there[:2] == [0, 0] and workers_there[2:] == [1] * (PAGES - 2)
+    assert workers_there[0] == 0 and workers_there[2:] == [1] * (PAGES - 2)
     assert _no_mapping_children_soon()
     rows = _rows(tmp_path / "there.sqlite")
     assert rows == _rows(tmp_path / "here.sqlite")
@@ -259,11 +275,11 @@ def test_a_worker_maps_a_page_as_the_harvest_would(mixed_server: str) -> None:
         mapped = mapper.submit("mixed", "oai_dc", page).result("mixed")
         (worker,) = _mapping_children()
 
+    assert not _alive(worker)  # closing stops it
     assert mapped == map_records("mixed", "oai_dc", page.records)
     assert [type(item) for item in mapped] == [
         PreparedRecord, PreparedRecord, PreparedRecord, Unmapped, PreparedRecord
     ]  # fmt: skip
-    assert not worker.is_alive()  # closing stops it
     assert mapped[1].deleted and isinstance(mapped[3], Unmapped)
     assert mapped[3].oai_id == "oai:mixed:14" and b"Sai" in (mapped[3].xml or b"")
     assert [e is None for e in page_metadata(page.body, page.positions)] == [
@@ -276,13 +292,13 @@ def test_a_worker_killed_before_a_page_is_sent_is_replaced(mixed_server: str) ->
     with MappingProcesses(1) as mapper:
         first = mapper.submit("mixed", "oai_dc", page).result("mixed")
         (worker,) = _mapping_children()
-        os.kill(worker.pid or 0, signal.SIGKILL)
-        worker.join(10)
+        os.kill(worker, signal.SIGKILL)
+        _wait_for_end(worker)
 
         again = mapper.submit("mixed", "oai_dc", page).result("mixed")
 
         (replacement,) = _mapping_children()
-    assert replacement.pid != worker.pid and again == first
+    assert replacement != worker and again == first
 
 
 def test_a_worker_killed_mapping_a_page_fails_that_page_clearly(mixed_server: str) -> None:
@@ -291,9 +307,9 @@ def test_a_worker_killed_mapping_a_page_fails_that_page_clearly(mixed_server: st
         mapper.submit("mixed", "oai_dc", page).result("mixed")  # the worker is up
         (worker,) = _mapping_children()
         # Stopped, it cannot read the page it is sent; killed, it never answers.
-        os.kill(worker.pid or 0, signal.SIGSTOP)
+        os.kill(worker, signal.SIGSTOP)
         pending = mapper.submit("mixed", "oai_dc", page)
-        os.kill(worker.pid or 0, signal.SIGKILL)
+        os.kill(worker, signal.SIGKILL)
 
         with pytest.raises(HarvestError) as raised:
             pending.result("mixed")
@@ -302,7 +318,7 @@ def test_a_worker_killed_mapping_a_page_fails_that_page_clearly(mixed_server: st
         assert mapper.submit("mixed", "oai_dc", page).result("mixed")
     message = str(raised.value)
     assert message.startswith("[mixed] ListRecords page 1 (resumed): the process mapping")
-    assert f"(pid {worker.pid}) ended before it was done (exit code -9)" in message
+    assert f"(pid {worker}) ended before it was done (exit code -9)" in message
     assert "nothing of the page was stored, the next run asks for it again" in message
 
 
@@ -314,8 +330,8 @@ def test_a_worker_killed_mid_harvest_loses_nothing(
     def progress(code: str, page: Page, received: int) -> None:
         if received == 3 * PER_PAGE:
             (worker,) = _mapping_children()
-            os.kill(worker.pid or 0, signal.SIGKILL)
-            killed.append(worker.pid or 0)
+            os.kill(worker, signal.SIGKILL)
+            killed.append(worker)
 
     options = replace(FAST, map_processes=1)
     with Store.open(tmp_path / "c.sqlite") as store:
@@ -447,7 +463,7 @@ def test_a_killed_harvest_leaves_no_mapping_process_behind_and_resumes_without_l
         while "/slow/oai:p6" not in _Handler.asked or not workers:
             assert child.poll() is None, "the harvest ended before page 6"
             assert time.monotonic() < deadline, "the harvest never reached page 6 with a worker"
-            workers = _children_of(child.pid)
+            workers = _mapping_children(child.pid)
             time.sleep(0.02)
         child.send_signal(signal.SIGKILL)
         child.wait(10)
@@ -471,3 +487,32 @@ def test_a_killed_harvest_leaves_no_mapping_process_behind_and_resumes_without_l
     assert 0 < stored_before < 36
     rows = [row[1:] for row in _rows(catalog)]
     assert rows == [row[1:] for row in _rows_of_a_plain_harvest(mixed_server, tmp_path)]
+
+
+def test_a_script_harvesting_at_its_top_level_can_map_in_a_process(
+    mixed_server: str, tmp_path: Path
+) -> None:
+    # No `if __name__ == "__main__":` guard: a worker must not run the script again.
+    script = tmp_path / "harvest_now.py"
+    script.write_text(
+        "from catalog.store import Store\n"
+        "from harvester.run import HarvestOptions, harvest_library\n"
+        "from tests.factories import make_library\n"
+        f"library = make_library(code='mixed', endpoint='{mixed_server}/mixed/oai')\n"
+        f"with Store.open({str(tmp_path / 'c.sqlite')!r}) as store:\n"
+        "    summary = harvest_library(library, store, HarvestOptions(map_processes=1))\n"
+        "print(summary.ok, summary.pages, summary.stored + summary.deleted)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", str(PAGES), "36"]
