@@ -125,7 +125,7 @@ class PendingPage:
         if worker is None:
             raise RuntimeError(f"{self._request}: the page's records were already taken")
         try:
-            answer = pickle.loads(worker.connection.recv_bytes())
+            answer = pickle.loads(worker.answers.recv_bytes())
         except (EOFError, OSError) as exc:
             self._processes._discard(worker)
             code = worker.process.poll()
@@ -145,7 +145,12 @@ class PendingPage:
 @dataclass(slots=True)
 class _Worker:
     process: subprocess.Popen[bytes]
-    connection: Connection  # both ways: pages out, their records back
+    pages: Connection  # written here, read by the worker
+    answers: Connection  # written by the worker, read here
+
+    def close(self) -> None:
+        self.pages.close()
+        self.answers.close()
 
 
 class MappingProcesses:
@@ -177,7 +182,7 @@ class MappingProcesses:
         while True:
             worker = self._take()
             try:
-                worker.connection.send_bytes(message)
+                worker.pages.send_bytes(message)
             except OSError:  # it died since it last mapped a page: the page goes to another
                 log.warning("mapping process %s had ended; starting another", worker.process.pid)
                 self._discard(worker)
@@ -256,27 +261,16 @@ def _start(level: int) -> _Worker:
         # Only the worker holds these ends now: its death reads as the end of the answers.
         os.close(pages_read)
         os.close(answers_write)
-    return _Worker(process, _Duplex(answers_read, pages_write))
-
-
-class _Duplex(Connection):
-    """A Connection reading answers from one pipe and writing pages to another."""
-
-    def __init__(self, read_fd: int, write_fd: int) -> None:
-        super().__init__(read_fd, readable=True, writable=False)
-        self._out = Connection(write_fd, readable=False, writable=True)
-
-    def send_bytes(self, buf: bytes, offset: int = 0, size: int | None = None) -> None:
-        self._out.send_bytes(buf, offset, size)
-
-    def close(self) -> None:
-        self._out.close()
-        super().close()
+    return _Worker(
+        process,
+        pages=Connection(pages_write, readable=False),
+        answers=Connection(answers_read, writable=False),
+    )
 
 
 def _stop(worker: _Worker) -> None:
     """Close the worker's pipes (it ends on reading their end); kill it if it does not end."""
-    worker.connection.close()
+    worker.close()
     try:
         worker.process.wait(timeout=_STOP_SECONDS)
     except subprocess.TimeoutExpired:
@@ -316,10 +310,10 @@ def serve() -> None:
     Arguments: the pipe to read pages from, the pipe to answer on, the lowest log level.
     """
     pages, answers, level = (int(argument) for argument in sys.argv[1:4])
-    _serve(_Duplex(pages, answers), level)
+    _serve(Connection(pages, writable=False), Connection(answers, readable=False), level)
 
 
-def _serve(connection: Connection, level: int) -> None:
+def _serve(pages: Connection, answers: Connection, level: int) -> None:
     # The harvest decides when to stop (a SIGTERM or Ctrl-C sent to the whole process group
     # would otherwise kill the worker mid-page); closing the pipe ends the worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -330,7 +324,7 @@ def _serve(connection: Connection, level: int) -> None:
     root.setLevel(level)
     while True:
         try:
-            message = connection.recv_bytes()
+            message = pages.recv_bytes()
         except (EOFError, OSError):
             return
         kept.records = []
@@ -344,7 +338,7 @@ def _serve(connection: Connection, level: int) -> None:
         except Exception as exc:  # noqa: BLE001 - a bug in mapping is raised in the harvest
             reply = pickle.dumps(("error", _picklable(exc), kept.records), protocol=5)
         try:
-            connection.send_bytes(reply)
+            answers.send_bytes(reply)
         except OSError:
             return
 

@@ -516,3 +516,20 @@ def test_a_script_harvesting_at_its_top_level_can_map_in_a_process(
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", str(PAGES), "36"]
+
+
+def test_a_bug_met_in_a_worker_is_raised_in_the_harvest_and_the_worker_goes_on(
+    mixed_server: str,
+) -> None:
+    page = _page(mixed_server, "p3")
+    broken = replace(page, positions=tuple(position + 100 for position in page.positions))
+
+    with MappingProcesses(1) as mapper:
+        with pytest.raises(IndexError, match="list index out of range"):
+            mapper.submit("mixed", "oai_dc", broken).result("mixed")
+        (worker,) = _mapping_children()
+
+        mapped = mapper.submit("mixed", "oai_dc", page).result("mixed")
+
+        assert _mapping_children() == [worker]
+    assert mapped == map_records("mixed", "oai_dc", page.records)
