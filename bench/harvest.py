@@ -38,6 +38,7 @@ import platform
 import pstats
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -293,6 +294,11 @@ def report(args: argparse.Namespace, url: str) -> None:
     speed_ok = ratio >= TARGET_RATIO
     print(f"rate: {'PASS' if speed_ok else 'FAIL'} (target: at least {TARGET_RATIO}x the bare "
           f"loop; got {ratio:.2f}x)")  # fmt: skip
+    # Each round runs both clients back to back, under much the same load: a steadier figure
+    # than the best of each, which may come from different moments.
+    rounds = [rate(h) / rate(s) for s, h in zip(sickles, harvests, strict=True)]
+    print(f"each round's ratio: {', '.join(f'{r:.2f}' for r in rounds)} "
+          f"(median {statistics.median(rounds):.2f})")  # fmt: skip
     per_record = 1e6 / ours["records"]
     print(f"CPU a record, fastest harvest: {ours['cpu_seconds'] * per_record:.0f} µs in the "
           f"harvest's process, {ours['mapping_cpu_seconds'] * per_record:.0f} µs in its "
