@@ -33,7 +33,7 @@ from harvester.hosts import harvest_libraries
 from harvester.mapper import MappingProcesses, Unmapped, map_records
 from harvester.oai import Page, page_metadata
 from harvester.run import HarvestOptions, harvest_library
-from tests.factories import make_library
+from tests.factories import make_library, start_harvest
 
 FAST = HarvestOptions(timeout=10.0, max_retries=0)
 PAGES, PER_PAGE = 8, 5
@@ -441,22 +441,9 @@ def _alive(pid: int) -> bool:
 def test_a_killed_harvest_leaves_no_mapping_process_behind_and_resumes_without_loss(
     mixed_server: str, tmp_path: Path
 ) -> None:
-    script = (
-        "import sys\n"
-        "from catalog.store import Store\n"
-        "from harvester.run import HarvestOptions, harvest_library\n"
-        "from tests.factories import make_library\n"
-        "library = make_library(code='slow', endpoint=sys.argv[2])\n"
-        "with Store.open(sys.argv[1]) as store:\n"
-        "    harvest_library(library, store, HarvestOptions(timeout=60, map_processes=1))\n"
-    )
-    root = Path(__file__).resolve().parents[2]
     catalog = tmp_path / "c.sqlite"
-    child = subprocess.Popen(
-        [sys.executable, "-c", script, str(catalog), f"{mixed_server}/slow/oai"],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
-    )
+    endpoint = f"{mixed_server}/slow/oai"
+    child = start_harvest(catalog, "slow", endpoint, "timeout=60, map_processes=1")
     try:
         deadline = time.monotonic() + 30
         workers: list[int] = []

@@ -11,7 +11,7 @@ import pytest
 from catalog.models import Library
 from catalog.store import HarvestWindow, Store
 from harvester.run import HarvestOptions, harvest_library
-from tests.factories import make_library
+from tests.factories import make_library, start_harvest
 from tests.oai_server import ReplayHandler
 
 FAST = HarvestOptions(timeout=2.0, max_retries=1, max_retry_after=0.01)
@@ -80,27 +80,11 @@ def test_an_expired_token_restarts_the_window_without_loss_or_duplicates(
 def test_a_killed_harvest_subprocess_resumes_without_loss(
     oai_server: str, store: Store, tmp_path
 ) -> None:
-    import os
     import signal
-    import subprocess
-    import sys
     import time
-    from pathlib import Path
 
-    script = (
-        "import sys\n"
-        "from catalog.store import Store\n"
-        "from harvester.run import HarvestOptions, harvest_library\n"
-        "from tests.factories import make_library\n"
-        "library = make_library(code='stall', endpoint=sys.argv[2])\n"
-        "with Store.open(sys.argv[1]) as store:\n"
-        "    harvest_library(library, store, HarvestOptions(timeout=30, max_retries=0))\n"
-    )
-    root = Path(__file__).resolve().parents[2]
-    child = subprocess.Popen(
-        [sys.executable, "-c", script, str(store.path), f"{oai_server}/stall/oai"],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
+    child = start_harvest(
+        store.path, "stall", f"{oai_server}/stall/oai", "timeout=30, max_retries=0"
     )
     try:
         deadline = time.monotonic() + 20
