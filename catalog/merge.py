@@ -103,14 +103,14 @@ def _words(value: str) -> str:
     """The word characters of ``value``, single-spaced: all else (and "_") separates words."""
     if len(value) > _REMEMBERED_VALUE_LENGTH:
         return _plain_words(value)
-    return " ".join(part for part in map(_word_parts, value.split()) if part)
+    return " ".join(filter(None, map(_word_parts, value.split())))
 
 
 def _fold(value: str) -> str:
     """``catalog.normalize.fold``, word by word from memory."""
     if len(value) > _REMEMBERED_VALUE_LENGTH:
         return fold(value)
-    return " ".join(word for word in map(_folded_word, value.split()) if word)
+    return " ".join(filter(None, map(_folded_word, value.split())))
 
 
 def _clean(title: str | None) -> str:

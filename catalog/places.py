@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -204,9 +204,7 @@ def _places_in(value: str) -> tuple[Place, ...]:
     if _ODD_SPACE.search(text):
         text = _WHITE_SPACE.sub(" ", text)
     folded = _fold_aligned(text)
-    if not gazetteer.screen.search(folded):
-        return ()
-    for match in gazetteer.pattern.finditer(folded):
+    for match in _matches(gazetteer, folded):
         unit, (start, end) = match.group(1), match.span(2)
         surface = text[start:end]
         names = gazetteer.by_key[folded[start:end].replace(" ", "")]
@@ -233,6 +231,23 @@ def _places_in(value: str) -> tuple[Place, ...]:
             )
         )
     return tuple(found)
+
+
+def _matches(gazetteer: _Gazetteer, folded: str) -> Iterator[re.Match[str]]:
+    """``gazetteer.pattern.finditer(folded)``, in a fraction of its time.
+
+    The screen finds where the next match starts (both match the same language, so the
+    leftmost place either can match at is the same), and the full pattern is tried there
+    only: what it matches there is what finditer would. Its alternation tried at every
+    position of a title costs more than the rest of reading the title's places.
+    """
+    position = 0
+    while found := gazetteer.screen.search(folded, position):
+        match = gazetteer.pattern.match(folded, found.start())
+        if match is None:  # cannot happen while both are the same language
+            raise AssertionError(f"the place screen and pattern disagree on {folded!r}")
+        yield match
+        position = match.end()
 
 
 # Subjects and coverage repeat from record to record ("Địa chí", "Cần Thơ"), so the places of

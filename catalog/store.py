@@ -23,6 +23,7 @@ from catalog.models import HarvestSummary, Record, StoredRecord
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 5
+WAL_CHECKPOINT_PAGES = 5000  # see Store.open
 
 _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     1: """
@@ -114,7 +115,13 @@ def _now() -> datetime:
 
 def format_datestamp(value: datetime) -> str:
     """Format an aware datetime as OAI-PMH's UTC seconds ("2025-01-31T08:00:00Z")."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Formatted field by field: a third of strftime's time (every record stored formats one),
+    # and years before 1000 keep their four digits, as parse_datestamp reads them.
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031 - faster than an f-string here
+        value.year, value.month, value.day, value.hour, value.minute, value.second,
+    )  # fmt: skip
 
 
 def parse_datestamp(value: str) -> datetime:
@@ -223,6 +230,12 @@ class Store:
             db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            # A harvest commits every page, and each commit past the checkpoint threshold
+            # copies the log into the database and waits for the disk twice. A 20 MB log
+            # (5,000 pages, SQLite's default is 1,000) checkpoints a fifth as often, each time
+            # copying an index page rewritten by many commits once: a harvest stores a page
+            # about a quarter faster (docs/performance.md). The log file keeps that size.
+            db.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             db.execute("PRAGMA foreign_keys=ON")
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{path}: cannot open the catalog database: {exc}") from exc

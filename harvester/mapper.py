@@ -30,6 +30,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from multiprocessing.connection import Connection
 
 from lxml import etree
@@ -175,7 +176,11 @@ class MappingProcesses:
         """Send a ListRecords page (one with its ``body``) to be mapped; returns once sent."""
         if not page.body:
             raise ValueError(f"{page.request}: only a page with its body can be sent")
-        headers = tuple(header for header, _ in page.records)
+        # Headers cross as plain tuples: a third of the time of pickling the dataclasses.
+        headers = [
+            (header.oai_id, header.datestamp, header.deleted, header.set_specs)
+            for header, _ in page.records
+        ]
         message = pickle.dumps(
             (library, metadata_prefix, headers, page.body, page.positions), protocol=5
         )
@@ -242,6 +247,7 @@ def _start(level: int) -> _Worker:
     answers_read, answers_write = os.pipe()
     command = [
         sys.executable,
+        "-P",  # not the working folder first: a "harvester" there is not the harvest's
         "-c",
         "from harvester.mapper import serve; serve()",
         str(pages_read),
@@ -354,9 +360,13 @@ def _picklable(exc: Exception) -> Exception:
 def _map_page(
     library: str,
     metadata_prefix: str,
-    headers: tuple[Header, ...],
+    headers: list[tuple[str, datetime, bool, tuple[str, ...]]],
     body: bytes,
     positions: tuple[int, ...],
 ) -> list[Mapped]:
     elements = page_metadata(body, positions)
-    return map_records(library, metadata_prefix, zip(headers, elements, strict=True))
+    records = (
+        (Header(oai_id=oai_id, datestamp=datestamp, deleted=deleted, set_specs=set_specs), element)
+        for (oai_id, datestamp, deleted, set_specs), element in zip(headers, elements, strict=True)
+    )
+    return map_records(library, metadata_prefix, records)

@@ -60,7 +60,7 @@ class Page:
     complete_list_size: int | None
     skipped: tuple[str, ...] = ()  # why each unusable <record> (no identifier...) was passed over
     repairs: tuple[str, ...] = ()  # what harvester.repair changed to make the page parse
-    url: str = ""  # the request URL, for quarantine files and logs
+    url: str = ""  # the URL that answered the request (after redirects), for quarantine files
     # Why the list was cut short although the server offered a next page: the same token came
     # back twice, max_empty_pages pages in a row had a token but no records, or max_requests
     # was reached (then resumption_token is where to go on).
@@ -205,7 +205,7 @@ class OAIClient:
 
     def identify(self) -> Identity:
         """Send Identify and read granularity, deletion support and the server's clock."""
-        root, _ = self._request({"verb": "Identify"}, "Identify")
+        root, _, _ = self._request({"verb": "Identify"}, "Identify")
         node = root.find("oai:Identify", _NS)
         if node is None:
             raise self._error("Identify: the response has no <Identify> element")
@@ -284,7 +284,7 @@ class OAIClient:
         """
         request = f"GetRecord {oai_id!r}"
         params = {"verb": "GetRecord", "identifier": oai_id, "metadataPrefix": metadata_prefix}
-        root, _ = self._request(params, request)
+        root, _, _ = self._request(params, request)
         item = root.find("oai:GetRecord/oai:record", _NS)
         if item is None:
             raise self._error(f"{request}: the response has no <GetRecord><record> element")
@@ -319,7 +319,7 @@ class OAIClient:
         item_tag = f"{{{OAI_NS}}}{'record' if verb == 'ListRecords' else 'header'}"
         for number in range(1, max_requests + 1):
             request = f"{verb} page {number}{resumed}"
-            root, repaired = self._request(params, request, empty_codes=("noRecordsMatch",))
+            root, repaired, url = self._request(params, request, empty_codes=("noRecordsMatch",))
             if root is None:
                 return
             node = _child(root, verb)
@@ -373,7 +373,7 @@ class OAIClient:
                 response_date=response_date,
                 complete_list_size=int(size) if size and size.isdigit() else None,
                 repairs=repaired.repairs,
-                url=self._url(params),
+                url=url,
                 stop_reason=stop,
                 body=repaired.body if verb == "ListRecords" else b"",
                 positions=tuple(n for n, r in enumerate(read) if not isinstance(r, str)),
@@ -388,15 +388,17 @@ class OAIClient:
 
     def _request(
         self, params: dict[str, str], request: str, *, empty_codes: tuple[str, ...] = ()
-    ) -> tuple[etree._Element, Repaired]:
-        """Send one request; return the parsed root and the bytes it was parsed from, with the
-        repairs made to parse them.
+    ) -> tuple[etree._Element, Repaired, str]:
+        """Send one request; return the parsed root, the bytes it was parsed from with the
+        repairs made to parse them, and the URL that answered.
 
         The root is None when the server answered with one of ``empty_codes``.
         """
         response = self._sickle.harvest(**params)
         http = response.http_response
         body = http.content
+        # The URL that answered (after redirects), for quarantine files and logs.
+        url = http.url or self._url(params)
         head = body[:512].lstrip().lower()
         if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
             raise self._error(
@@ -418,7 +420,7 @@ class OAIClient:
             kept = self.quarantine.keep_page(
                 body,
                 request=request,
-                url=http.url or self._url(params),
+                url=url,
                 status=http.status_code,
                 reason="; ".join((f"not well-formed XML: {exc}", *repaired.doubts)),
             )
@@ -442,7 +444,7 @@ class OAIClient:
         for error in root.findall("oai:error", _NS):
             code = error.get("code", "")
             if code in empty_codes:
-                return None, repaired  # type: ignore[return-value]
+                return None, repaired, url  # type: ignore[return-value]
             hint = {
                 "cannotDisseminateFormat": "set metadata_prefix in the registry to a format "
                 "the member offers (see ListMetadataFormats)",
@@ -458,7 +460,7 @@ class OAIClient:
             raise EndpointError(
                 self.library.code, f"{request}: HTTP {http.status_code} {http.reason}"
             )
-        return root, repaired
+        return root, repaired, url
 
     def _error(self, message: str, *, oai_code: str | None = None) -> OAIResponseError:
         return OAIResponseError(self.library.code, message, oai_code=oai_code)

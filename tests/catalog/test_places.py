@@ -159,3 +159,24 @@ def test_the_quick_screen_matches_exactly_what_the_full_pattern_matches(parts: l
     gazetteer = _gazetteer()
     text = "".join(parts)
     assert bool(gazetteer.screen.search(text)) == bool(gazetteer.pattern.search(text)), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_gazetteer_words()),
+            st.sampled_from([" ", "  ", "", "\t", ", ", "-", "tinh ", "Tỉnh ", "1"]),
+        ),
+        max_size=10,
+    )
+)
+def test_places_are_found_where_the_full_pattern_alone_finds_them(parts: list[str]) -> None:
+    """Places are read where the screen says a match starts, with the full pattern tried
+    there only: every match (span and groups) must be the one finditer gives."""
+    from catalog.places import _gazetteer, _matches
+
+    gazetteer = _gazetteer()
+    text = "".join(parts)
+    expected = [(m.span(), m.groups()) for m in gazetteer.pattern.finditer(text)]
+    assert [(m.span(), m.groups()) for m in _matches(gazetteer, text)] == expected, text

@@ -9,14 +9,16 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalog.errors import RecordNotFoundError, StoreError
 from catalog.models import Record
-from catalog.store import SCHEMA_VERSION, Store
+from catalog.store import SCHEMA_VERSION, Store, format_datestamp, parse_datestamp
 from tests.factories import make_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -306,3 +308,45 @@ def test_cluster_sizes_count_live_records_per_work_in_one_call(tmp_path: Path) -
         }
         many = [f"k{n}" for n in range(1200)] + [shared]
         assert store.cluster_sizes(many)[shared] == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    st.integers(min_value=-12 * 60, max_value=14 * 60),
+)
+def test_a_datestamp_is_utc_seconds_with_four_year_digits_and_reads_back(
+    when: datetime, offset_minutes: int
+) -> None:
+    aware = when.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
+    text = format_datestamp(aware)
+    utc = aware.astimezone(UTC)
+    assert text == (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+        f"{utc.second:02d}Z"
+    )
+    if utc.year >= 1000:
+        assert text == utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert parse_datestamp(text) == utc.replace(microsecond=0)
+
+
+def test_the_write_ahead_log_is_checkpointed_and_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Harvests commit page by page; the log is copied into the database once it passes the
+    threshold, so it stays about that size, and the database alone holds every page."""
+    monkeypatch.setattr("catalog.store.WAL_CHECKPOINT_PAGES", 40)
+    path = tmp_path / "catalog.sqlite"
+    with Store.open(path) as store:
+        page_size = store._db.execute("PRAGMA page_size").fetchone()[0]
+        assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 40
+        for start in range(0, 3000, 100):
+            store.upsert_page(page(start, 100, raw_xml=b"<dc>" + b"x" * 2000 + b"</dc>"))
+        # One page of 100 records fills about 60 database pages: the log holds at most the
+        # threshold and the commit that crossed it.
+        assert path.with_name("catalog.sqlite-wal").stat().st_size < (40 + 200) * (page_size + 24)
+    # Closing checkpoints the rest; a copy of the database file alone has every record.
+    copy = tmp_path / "copy.sqlite"
+    copy.write_bytes(path.read_bytes())
+    with Store.open(copy) as store:
+        assert store.count_by_library()["cantho"] == (3000, 0)

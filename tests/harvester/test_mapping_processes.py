@@ -287,6 +287,24 @@ def test_a_worker_maps_a_page_as_the_harvest_would(mixed_server: str) -> None:
     ]  # fmt: skip
 
 
+def test_a_worker_imports_the_harvests_modules_whatever_the_working_folder(
+    mixed_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -c`` puts the working folder first on the import path: a harvest run from a
+    folder holding another "harvester" (an old checkout) must still map with its own code."""
+    decoy = tmp_path / "harvester"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("")
+    (decoy / "mapper.py").write_text("raise SystemExit('the decoy harvester was imported')\n")
+    monkeypatch.chdir(tmp_path)
+    page = _page(mixed_server, "p3")
+
+    with MappingProcesses(1) as mapper:
+        mapped = mapper.submit("mixed", "oai_dc", page).result("mixed")
+
+    assert mapped == map_records("mixed", "oai_dc", page.records)
+
+
 def test_a_worker_killed_before_a_page_is_sent_is_replaced(mixed_server: str) -> None:
     page = _page(mixed_server, "p3")
     with MappingProcesses(1) as mapper:
