@@ -11,16 +11,17 @@ quarantine, and the log lines mapping wrote, which are logged again here under t
 own logging settings.
 
 Workers are plain ``python -c`` processes importing this module (nothing of the harvest's
-threads, sockets or catalog is copied into them), started when a page is first sent, one page
-at a time each over pipes of their own. They ignore SIGINT and SIGTERM (the harvest decides
-when to stop) and end when the harvest closes their pipe or dies, however it dies: the pipe
-then reads as ended. A worker that dies mid-page fails that page's library with a
-`HarvestError` (nothing of the page is stored; the next run asks for it again) and the next
-page sent starts a new worker.
+threads, sockets or catalog is copied into them), started when a page is first sent, each
+mapping one page at a time while the next waits in its pipe. They ignore SIGINT and SIGTERM
+(the harvest decides when to stop) and end when the harvest closes their pipe or dies, however
+it dies: the pipe then reads as ended. A worker that dies fails the pages it had not
+answered, each for its library, with a `HarvestError` (nothing of those pages is stored; the
+next run asks for them again), and the next page sent starts a new worker.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import pickle
@@ -28,8 +29,9 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection
 
@@ -43,6 +45,10 @@ from harvester.oai import Header, Page, page_metadata
 log = logging.getLogger(__name__)
 
 
+class PageNotSent(Exception):
+    """A page was not sent to be mapped: the harvest that fetched it is leaving."""
+
+
 @dataclass(frozen=True, slots=True)
 class Unmapped:
     """A record mapping refused: why, and its whole ``<record>`` as received (for the
@@ -54,6 +60,16 @@ class Unmapped:
 
 
 Mapped = PreparedRecord | Unmapped
+
+# Pages a worker is sent before it answers the first: one mapped while the next waits in its
+# pipe, so that the worker maps a page while the harvest stores the one before. More would only
+# hold more pages in memory: the harvest fetches, and so sends, one page at a time.
+PAGES_PER_WORKER = 2
+# The size asked for each pipe (Linux only; 64 KiB otherwise): a page's bytes, or the answer
+# for 100 records, then fits in the pipe whole, and neither side waits for the other to read.
+_PIPE_BYTES = 1 << 20
+# How often a page waiting for a place checks whether its harvest is leaving.
+_CANCEL_CHECK_SECONDS = 0.05
 
 
 def map_records(
@@ -96,15 +112,17 @@ class PendingPage:
 
     def __init__(self, processes: MappingProcesses, worker: _Worker, request: str) -> None:
         self._processes = processes
-        self._worker: _Worker | None = worker
+        self._worker = worker
         self._request = request
+        self._answer: bytes | None = None  # read from the worker's pipe, not taken yet
+        self.taken = False  # its records were taken, or dropped
 
     def result(self, library: str) -> list[Mapped]:
         """The page's mapped records, once mapped; logs what the mapping logged.
 
-        Raises HarvestError for ``library`` when the worker died mapping the page, and what
-        mapping raised (a bug: mapping raises RecordError only for one record, and that record
-        comes back `Unmapped`).
+        Raises HarvestError for ``library`` when the worker died before answering for the page,
+        and what mapping raised (a bug: mapping raises RecordError only for one record, and
+        that record comes back `Unmapped`).
         """
         mapped, logged = self._receive(library)
         for record in logged:
@@ -115,29 +133,38 @@ class PendingPage:
 
     def drop(self) -> None:
         """Wait for the page's records and forget them (a page fetched ahead but not stored)."""
-        if self._worker is not None:
+        if not self.taken:
             try:
                 self._receive("")
             except Exception:  # noqa: BLE001 - nothing of a dropped page is wanted, not even its bug
                 return
 
     def _receive(self, library: str) -> tuple[list[Mapped], list[logging.LogRecord]]:
-        worker, self._worker = self._worker, None
-        if worker is None:
+        if self.taken:
             raise RuntimeError(f"{self._request}: the page's records were already taken")
-        try:
-            answer = pickle.loads(worker.answers.recv_bytes())
-        except (EOFError, OSError) as exc:
-            self._processes._discard(worker)
-            code = worker.process.poll()
-            raise HarvestError(
-                library,
-                f"{self._request}: the process mapping the page (pid {worker.process.pid}) "
-                f"ended before it was done (exit code {code}); nothing of the page was stored, "
-                "the next run asks for it again",
-            ) from exc
-        self._processes._give_back(worker)
-        kind, value, logged = answer
+        self.taken = True
+        worker = self._worker
+        with worker.receiving:
+            # Answers come in the order pages were sent: those of pages sent before this one
+            # are read first and kept for their own `result`.
+            while self._answer is None:
+                if not worker.ended:
+                    try:
+                        answer = worker.answers.recv_bytes()
+                    except (EOFError, OSError):
+                        self._processes._discard(worker)
+                    else:
+                        worker.waiting.popleft()._answer = answer
+                        self._processes._answered(worker)
+                        continue
+                raise HarvestError(
+                    library,
+                    f"{self._request}: the process mapping the page (pid {worker.process.pid}) "
+                    f"ended before it was done (exit code {worker.process.poll()}); nothing of "
+                    "the page was stored, the next run asks for it again",
+                )
+            answer, self._answer = self._answer, b""
+        kind, value, logged = pickle.loads(answer)
         if kind == "error":
             raise value
         return value, logged
@@ -148,6 +175,12 @@ class _Worker:
     process: subprocess.Popen[bytes]
     pages: Connection  # written here, read by the worker
     answers: Connection  # written by the worker, read here
+    # Pages sent and not answered yet, in the order sent (appended under ``sending``).
+    waiting: deque[PendingPage] = field(default_factory=deque)
+    sent: int = 0  # pages sent or being sent and not answered yet (MappingProcesses._changed)
+    ended: bool = False  # discarded: its pipes are closed
+    sending: threading.Lock = field(default_factory=threading.Lock)
+    receiving: threading.RLock = field(default_factory=threading.RLock)
 
     def close(self) -> None:
         self.pages.close()
@@ -157,23 +190,35 @@ class _Worker:
 class MappingProcesses:
     """Worker processes that map harvested pages; shared by the harvest's threads.
 
-    A worker maps one page at a time: it is taken when a page is sent and given back when its
-    records are received (or dropped). At most ``processes`` run; a page sent while all are
-    taken waits for one to be given back.
+    A worker maps one page while up to one more waits in its pipe (`PAGES_PER_WORKER`): while
+    the harvest stores a page and reads the worker's answer, the worker maps the next. A page
+    is sent to an idle worker, else to a new one while fewer than ``processes`` run, else to
+    the worker with a free place; when none has one, the sender waits for an answer.
     """
 
     def __init__(self, processes: int) -> None:
         if processes < 1:
             raise ValueError(f"processes must be at least 1, got {processes}")
         self.processes = processes
-        # Guards the lists below; notified whenever a worker is given back or discarded.
+        # Guards the list below and each worker's ``sent``; notified when a place frees.
         self._changed = threading.Condition()
-        self._idle: list[_Worker] = []
-        self._workers: list[_Worker] = []  # started and not discarded, idle or taken
+        self._workers: list[_Worker] = []  # started and not discarded
         self._closed = False
 
-    def submit(self, library: str, metadata_prefix: str, page: Page) -> PendingPage:
-        """Send a ListRecords page (one with its ``body``) to be mapped; returns once sent."""
+    def submit(
+        self,
+        library: str,
+        metadata_prefix: str,
+        page: Page,
+        *,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> PendingPage:
+        """Send a ListRecords page (one with its ``body``) to be mapped; returns once sent.
+
+        While every worker has its pages, waits for a place; raises PageNotSent if
+        ``cancelled()`` becomes true meanwhile (the harvest is leaving, and will not read the
+        pages that hold the places).
+        """
         if not page.body:
             raise ValueError(f"{page.request}: only a page with its body can be sent")
         # Headers cross as plain tuples: a third of the time of pickling the dataclasses.
@@ -185,22 +230,30 @@ class MappingProcesses:
             (library, metadata_prefix, headers, page.body, page.positions), protocol=5
         )
         while True:
-            worker = self._take()
-            try:
-                worker.pages.send_bytes(message)
-            except OSError:  # it died since it last mapped a page: the page goes to another
-                log.warning("mapping process %s had ended; starting another", worker.process.pid)
-                self._discard(worker)
-                continue
-            return PendingPage(self, worker, page.request)
+            worker = self._place(page.request, cancelled)
+            pending = PendingPage(self, worker, page.request)
+            with worker.sending:
+                worker.waiting.append(pending)
+                try:
+                    worker.pages.send_bytes(message)
+                except OSError:  # it died since it last mapped a page: the page goes to another
+                    worker.waiting.pop()
+                    sent = False
+                else:
+                    sent = True
+            if sent:
+                return pending
+            log.warning("mapping process %s had ended; starting another", worker.process.pid)
+            self._discard(worker)
 
     def close(self) -> None:
         """Stop the workers; pages sent afterwards are refused."""
         with self._changed:
             self._closed = True
-            workers, self._workers, self._idle = self._workers, [], []
+            workers, self._workers = self._workers, []
             self._changed.notify_all()
         for worker in workers:
+            worker.ended = True
             _stop(worker)
 
     def __enter__(self) -> MappingProcesses:
@@ -209,33 +262,49 @@ class MappingProcesses:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _take(self) -> _Worker:
-        """An idle worker, else a new one while fewer than ``processes`` run, else the first
-        given back (or a new one in place of the first discarded)."""
+    def _place(self, request: str, cancelled: Callable[[], bool]) -> _Worker:
+        """A place for one page: an idle worker, else a new one while fewer than ``processes``
+        run, else the least busy worker with a free place, else the first to free one."""
         with self._changed:
             while True:
                 if self._closed:
                     raise RuntimeError("the mapping processes were closed")
-                if self._idle:
-                    return self._idle.pop()
-                if len(self._workers) < self.processes:
+                if cancelled():
+                    raise PageNotSent(f"{request}: not sent to be mapped, the harvest is leaving")
+                idle = [worker for worker in self._workers if not worker.sent]
+                if idle:
+                    worker = idle[0]
+                elif len(self._workers) < self.processes:
                     worker = _start(_harvest_log_level())
                     self._workers.append(worker)
-                    return worker
-                self._changed.wait()
+                else:
+                    free = [w for w in self._workers if w.sent < PAGES_PER_WORKER]
+                    if not free:
+                        self._changed.wait(_CANCEL_CHECK_SECONDS)
+                        continue
+                    worker = min(free, key=lambda w: w.sent)
+                worker.sent += 1
+                return worker
 
-    def _give_back(self, worker: _Worker) -> None:
+    def _answered(self, worker: _Worker) -> None:
         with self._changed:
-            if worker in self._workers:
-                self._idle.append(worker)
-                self._changed.notify()
+            worker.sent -= 1
+            self._changed.notify()
 
     def _discard(self, worker: _Worker) -> None:
+        """Forget a worker that died (or whose pipe broke): the pages it was sent fail."""
         with self._changed:
             if worker in self._workers:
                 self._workers.remove(worker)
-                self._changed.notify()
-        _stop(worker)
+            self._changed.notify_all()
+        # Killed first, so that a thread reading its answers reads their end; their pipes are
+        # closed once no thread reads them.
+        if worker.process.poll() is None:
+            worker.process.kill()
+        with worker.receiving:
+            if not worker.ended:
+                worker.ended = True
+                _stop(worker)
 
 
 def _start(level: int) -> _Worker:
@@ -245,6 +314,8 @@ def _start(level: int) -> _Worker:
     not guard its harvest with ``if __name__ == "__main__"``)."""
     pages_read, pages_write = os.pipe()
     answers_read, answers_write = os.pipe()
+    for end in (pages_write, answers_read):
+        _widen(end)
     command = [
         sys.executable,
         "-P",  # not the working folder first: a "harvester" there is not the harvest's
@@ -272,6 +343,13 @@ def _start(level: int) -> _Worker:
         pages=Connection(pages_write, readable=False),
         answers=Connection(answers_read, writable=False),
     )
+
+
+def _widen(pipe: int) -> None:
+    try:
+        fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (AttributeError, OSError):  # not Linux, or above /proc/sys/fs/pipe-max-size
+        log.debug("pipe %d keeps its default size", pipe)
 
 
 def _stop(worker: _Worker) -> None:

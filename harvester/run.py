@@ -22,6 +22,7 @@ written to the harvest history, see `harvest_library`).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -356,25 +357,37 @@ def _harvest_window(
         pages = (_fetch_records(client, library, page) for page in pages)
     # The next page (and its GetRecords) is fetched, and sent to be mapped, while this one is
     # stored.
-    sent = _send_to_map(pages, library, mapper)
-    with fetch_ahead(sent, name=f"harvest-{library.code}-fetch") as ahead:
+    leaving = threading.Event()  # set when the harvest stops taking pages
+    sent = _send_to_map(pages, library, mapper, leaving)
+    # With a mapping process, two pages come ahead: one waits in its pipe while it maps the
+    # other, and it need not wait for the harvest to store a page to get the next.
+    depth = 2 if mapper is not None and not identifiers else 1
+    name = f"harvest-{library.code}-fetch"
+    with fetch_ahead(sent, name=name, depth=depth, leaving=leaving) as ahead:
         return _store_pages(ahead, library, store, options, window, quarantine, tally, progress)
 
 
 def _send_to_map(
-    pages: Iterator[Page], library: Library, mapper: MappingProcesses | None
+    pages: Iterator[Page],
+    library: Library,
+    mapper: MappingProcesses | None,
+    leaving: threading.Event,
 ) -> Iterator[tuple[Page, PendingPage | None]]:
     """Each page, sent to ``mapper`` from the third on (as pages start being fetched ahead, see
-    harvester.ahead: a short window starts no process); None: it is mapped when stored."""
-    pending = None
+    harvester.ahead: a short window starts no process); None: it is mapped when stored. A page
+    waiting for a place in a mapping process gives up once the harvest is ``leaving``."""
+    sent: list[PendingPage] = []  # pages sent whose records may not have been taken yet
     try:
         for number, page in enumerate(pages, 1):
             pending = None
             if mapper is not None and number > 2 and page.body:
-                pending = mapper.submit(library.code, library.metadata_prefix, page)
+                pending = mapper.submit(
+                    library.code, library.metadata_prefix, page, cancelled=leaving.is_set
+                )
+                sent = [*(p for p in sent if not p.taken), pending]
             yield page, pending
     except GeneratorExit:  # the harvest ended before storing every page sent
-        if pending is not None:
+        for pending in sent:
             pending.drop()  # a no-op when its records were taken
         raise
 

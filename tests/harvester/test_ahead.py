@@ -1,4 +1,5 @@
-"""fetch_ahead: the next item comes from a thread while the caller uses this one, and only one."""
+"""fetch_ahead: the next items come from a thread while the caller uses this one, and no more
+than asked for."""
 
 from __future__ import annotations
 
@@ -83,6 +84,62 @@ def test_only_one_item_is_made_ahead_while_the_caller_is_busy() -> None:
         assert next(items) == 3
         assert _wait_until(lambda: source.numbers() == [1, 2, 3, 4])
         assert list(items) == [4, 5, 6]
+
+
+def test_with_depth_two_two_items_are_made_ahead_and_no_more() -> None:
+    source = _Source(8)
+
+    with fetch_ahead(source.items(), name="test-ahead", depth=2) as items:
+        assert next(items) == 1
+        time.sleep(0.05)
+        assert source.numbers() == [1]  # the first two still come only when asked for
+        assert next(items) == 2
+        assert _wait_until(lambda: source.numbers() == [1, 2, 3, 4])
+        time.sleep(0.05)
+        assert source.numbers() == [1, 2, 3, 4]  # 5 waits until 3 is taken
+        assert next(items) == 3
+        assert _wait_until(lambda: source.numbers() == [1, 2, 3, 4, 5])
+        assert list(items) == [4, 5, 6, 7, 8]
+
+    assert source.closed
+
+
+def test_leaving_early_with_depth_two_drops_both_items_made_ahead() -> None:
+    source = _Source(10)
+
+    with fetch_ahead(source.items(), name="test-ahead", depth=2) as items:
+        assert [next(items), next(items)] == [1, 2]
+        assert _wait_until(lambda: len(source.asked) == 4)
+
+    assert source.numbers() == [1, 2, 3, 4] and source.closed
+    assert not any(thread.name == "test-ahead" for thread in threading.enumerate())
+
+
+def test_leaving_tells_a_fetch_waiting_on_the_caller_to_give_up() -> None:
+    """``leaving`` is set before the block waits for the fetch in progress: a fetch that waits
+    for the caller (for a place in a mapping process the caller frees) ends instead of hanging."""
+    leaving, waiting = threading.Event(), threading.Event()
+    gave_up: list[bool] = []
+
+    def items() -> Iterator[int]:
+        yield 1
+        yield 2
+        waiting.set()
+        gave_up.append(leaving.wait(5))  # item 3 waits for the caller, who has left
+        yield 3
+
+    started = time.monotonic()
+    with fetch_ahead(items(), name="test-ahead", leaving=leaving) as got:
+        assert [next(got), next(got)] == [1, 2]
+        assert waiting.wait(5)
+
+    assert gave_up == [True] and time.monotonic() - started < 4
+
+
+def test_a_depth_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="depth must be at least 1, got 0"):
+        with fetch_ahead(iter([1]), name="t", depth=0):
+            pass
 
 
 def test_an_error_reaches_the_caller_unchanged_after_the_items_before_it() -> None:

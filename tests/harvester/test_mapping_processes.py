@@ -30,7 +30,7 @@ from catalog.errors import HarvestError
 from catalog.models import Library
 from catalog.store import PreparedRecord, Store
 from harvester.hosts import harvest_libraries
-from harvester.mapper import MappingProcesses, Unmapped, map_records
+from harvester.mapper import MappingProcesses, PageNotSent, PendingPage, Unmapped, map_records
 from harvester.oai import Page, page_metadata
 from harvester.run import HarvestOptions, harvest_library
 from tests.factories import make_library, start_harvest
@@ -303,6 +303,95 @@ def test_a_worker_imports_the_harvests_modules_whatever_the_working_folder(
         mapped = mapper.submit("mixed", "oai_dc", page).result("mixed")
 
     assert mapped == map_records("mixed", "oai_dc", page.records)
+
+
+def test_a_page_sent_to_a_busy_worker_waits_in_its_pipe_and_answers_keep_their_pages(
+    mixed_server: str,
+) -> None:
+    first, second = _page(mixed_server, "p3"), _page(mixed_server, "p5")
+    with MappingProcesses(1) as mapper:
+        # Both sent before either is answered: the one worker has a page queued behind one.
+        one = mapper.submit("mixed", "oai_dc", first)
+        two = mapper.submit("mixed", "oai_dc", second)
+        assert len(_mapping_children()) == 1
+        # Read in the other order: the first page's answer, read on the way, waits for it.
+        assert two.result("mixed") == map_records("mixed", "oai_dc", second.records)
+        assert one.result("mixed") == map_records("mixed", "oai_dc", first.records)
+        with pytest.raises(RuntimeError, match="already taken"):
+            one.result("mixed")
+
+
+def test_a_page_waits_for_a_place_while_every_worker_has_two(mixed_server: str) -> None:
+    page = _page(mixed_server, "p3")
+    with MappingProcesses(1) as mapper:
+        sent = [mapper.submit("mixed", "oai_dc", page) for _ in range(2)]
+        third: list[PendingPage] = []
+        sender = threading.Thread(
+            target=lambda: third.append(mapper.submit("mixed", "oai_dc", page)), daemon=True
+        )
+        sender.start()
+        sender.join(0.3)
+        assert sender.is_alive() and not third  # no place: both are the first page's worker's
+
+        sent[0].result("mixed")  # its answer read, a place is free
+        sender.join(10)
+        assert not sender.is_alive() and len(third) == 1
+        expected = map_records("mixed", "oai_dc", page.records)
+        assert [p.result("mixed") for p in (sent[1], third[0])] == [expected, expected]
+        assert len(_mapping_children()) == 1
+
+
+def test_a_page_waiting_for_a_place_gives_up_when_its_harvest_leaves(mixed_server: str) -> None:
+    """A harvest leaving (an error while storing) stops taking pages, so a page its fetch
+    thread still waits to send would wait for ever for places only that harvest frees."""
+    page = _page(mixed_server, "p3")
+    leaving = threading.Event()
+    with MappingProcesses(1) as mapper:
+        sent = [mapper.submit("mixed", "oai_dc", page) for _ in range(2)]
+        raised: list[BaseException] = []
+
+        def send_third() -> None:
+            try:
+                mapper.submit("mixed", "oai_dc", page, cancelled=leaving.is_set)
+            except PageNotSent as exc:
+                raised.append(exc)
+
+        sender = threading.Thread(target=send_third, daemon=True)
+        sender.start()
+        sender.join(0.2)
+        assert sender.is_alive()
+        leaving.set()
+        sender.join(5)
+
+        assert not sender.is_alive()
+        assert [str(exc) for exc in raised] == [
+            "ListRecords page 1 (resumed): not sent to be mapped, the harvest is leaving"
+        ]
+        expected = map_records("mixed", "oai_dc", page.records)
+        assert [p.result("mixed") for p in sent] == [expected, expected]
+
+
+def test_a_worker_killed_with_two_pages_fails_each_for_its_library(mixed_server: str) -> None:
+    page = _page(mixed_server, "p3")
+    with MappingProcesses(1) as mapper:
+        mapper.submit("mixed", "oai_dc", page).result("mixed")  # the worker is up
+        (worker,) = _mapping_children()
+        os.kill(worker, signal.SIGSTOP)  # it answers neither page
+        pending = [mapper.submit(code, "oai_dc", page) for code in ("mixed", "other")]
+        os.kill(worker, signal.SIGKILL)
+
+        failures = []
+        for code, sent in zip(("other", "mixed"), reversed(pending), strict=True):
+            with pytest.raises(HarvestError) as raised:
+                sent.result(code)
+            failures.append(str(raised.value))
+
+        # The next page gets a new worker.
+        assert mapper.submit("mixed", "oai_dc", page).result("mixed")
+        assert _mapping_children() != [worker]
+    for code, message in zip(("other", "mixed"), failures, strict=True):
+        assert message.startswith(f"[{code}] ListRecords page 1 (resumed): the process mapping")
+        assert f"(pid {worker}) ended before it was done (exit code -9)" in message
 
 
 def test_a_worker_killed_before_a_page_is_sent_is_replaced(mixed_server: str) -> None:
