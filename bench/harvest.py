@@ -1,6 +1,6 @@
 """Benchmark our harvester against a bare sickle loop over the same local provider.
 
-    .venv/bin/python bench/harvest.py [--records 50000] [--page-size 100] [--rounds 1]
+    .venv/bin/python bench/harvest.py [--records 50000] [--page-size 100] [--rounds 3]
 
 Fills a catalog with N synthetic records (bench/provider.py's: 2% tombstones, a quarter of
 them MARC records, all served as oai_dc), serves it with the union's own OAI-PMH provider in
@@ -216,7 +216,11 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000, help="records served (N)")
     parser.add_argument("--page-size", type=int, default=100, help="records per OAI-PMH page")
     parser.add_argument(
-        "--rounds", type=int, default=1, help="timed runs of each client; the best rate counts"
+        "--rounds",
+        type=int,
+        default=3,
+        help="timed runs of each client, taking turns; the best rate of each counts (a busy "
+        "moment on the machine slows one run of one client)",
     )
     parser.add_argument(
         "--profile", type=Path, metavar="FILE", help="also profile one harvest; stats to FILE"
