@@ -358,13 +358,21 @@ def _harvest_window(
     # The next page (and its GetRecords) is fetched, and sent to be mapped, while this one is
     # stored.
     leaving = threading.Event()  # set when the harvest stops taking pages
-    sent = _send_to_map(pages, library, mapper, leaving)
+    sent: list[PendingPage] = []  # pages sent to be mapped whose records were not taken yet
+    to_store = _send_to_map(pages, library, mapper, leaving, sent)
     # With a mapping process, two pages come ahead: one waits in its pipe while it maps the
     # other, and it need not wait for the harvest to store a page to get the next.
     depth = 2 if mapper is not None and not identifiers else 1
     name = f"harvest-{library.code}-fetch"
-    with fetch_ahead(sent, name=name, depth=depth, leaving=leaving) as ahead:
-        return _store_pages(ahead, library, store, options, window, quarantine, tally, progress)
+    try:
+        with fetch_ahead(to_store, name=name, depth=depth, leaving=leaving) as ahead:
+            return _store_pages(ahead, library, store, options, window, quarantine, tally, progress)
+    finally:
+        # The fetching has ended. Pages sent but never stored (a stop, an error) are read and
+        # dropped, or they would hold their places in mapping processes that other members'
+        # harvests share.
+        for pending in sent:
+            pending.drop()  # a no-op when its records were taken
 
 
 def _send_to_map(
@@ -372,24 +380,20 @@ def _send_to_map(
     library: Library,
     mapper: MappingProcesses | None,
     leaving: threading.Event,
+    sent: list[PendingPage],
 ) -> Iterator[tuple[Page, PendingPage | None]]:
     """Each page, sent to ``mapper`` from the third on (as pages start being fetched ahead, see
-    harvester.ahead: a short window starts no process); None: it is mapped when stored. A page
-    waiting for a place in a mapping process gives up once the harvest is ``leaving``."""
-    sent: list[PendingPage] = []  # pages sent whose records may not have been taken yet
-    try:
-        for number, page in enumerate(pages, 1):
-            pending = None
-            if mapper is not None and number > 2 and page.body:
-                pending = mapper.submit(
-                    library.code, library.metadata_prefix, page, cancelled=leaving.is_set
-                )
-                sent = [*(p for p in sent if not p.taken), pending]
-            yield page, pending
-    except GeneratorExit:  # the harvest ended before storing every page sent
-        for pending in sent:
-            pending.drop()  # a no-op when its records were taken
-        raise
+    harvester.ahead: a short window starts no process); None: it is mapped when stored. Pages
+    sent are kept in ``sent`` until their records are taken; a page waiting for a place in a
+    mapping process gives up once the harvest is ``leaving``."""
+    for number, page in enumerate(pages, 1):
+        pending = None
+        if mapper is not None and number > 2 and page.body:
+            pending = mapper.submit(
+                library.code, library.metadata_prefix, page, cancelled=leaving.is_set
+            )
+            sent[:] = [*(p for p in sent if not p.taken), pending]
+        yield page, pending
 
 
 def _store_pages(

@@ -462,27 +462,34 @@ def _rows_of_a_plain_harvest(base: str, tmp_path: Path) -> list[tuple[object, ..
     return _rows(tmp_path / "plain.sqlite")
 
 
-def test_a_page_sent_but_not_stored_gives_its_worker_back(
-    mixed_server: str, tmp_path: Path
+@pytest.mark.parametrize("ending", ["stop", "error"])
+def test_pages_sent_but_not_stored_give_their_places_back(
+    mixed_server: str, tmp_path: Path, ending: str
 ) -> None:
-    # A stop after page 3: page 4, fetched ahead and sent to the one worker, is dropped. The
-    # worker must come back for the next library, or its first page would wait for ever.
+    # A stop (or an error) after page 3: pages 4 and 5, fetched ahead and sent to the one
+    # worker, are dropped. Their places must come back for the next library, or its first
+    # page would wait for ever.
     stop = threading.Event()
 
     def progress(code: str, page: Page, received: int) -> None:
         if received == 3 * PER_PAGE:
             stop.set()
+            if ending == "error":
+                raise RuntimeError("the progress display broke")
 
     done: list[object] = []
 
     def harvest_twice() -> None:
         with MappingProcesses(1) as mapper, Store.open(tmp_path / "c.sqlite") as store:
             options = replace(FAST, should_stop=stop.is_set)
-            done.append(
-                harvest_library(
-                    _library(mixed_server), store, options, progress=progress, mapper=mapper
-                )  # fmt: skip
-            )
+            try:
+                done.append(
+                    harvest_library(
+                        _library(mixed_server), store, options, progress=progress, mapper=mapper
+                    )  # fmt: skip
+                )
+            except RuntimeError as exc:
+                done.append(exc)
             stop.clear()
             other = _library(mixed_server, "other")
             done.append(harvest_library(other, store, FAST, mapper=mapper))
@@ -491,9 +498,12 @@ def test_a_page_sent_but_not_stored_gives_its_worker_back(
     thread.start()
     thread.join(60)
 
-    assert not thread.is_alive(), "the second harvest waited for a worker that never came back"
-    stopped, other = done
-    assert stopped.stopped and stopped.pages == 3  # type: ignore[attr-defined]
+    assert not thread.is_alive(), "the second harvest waited for places that never came back"
+    first, other = done
+    if ending == "stop":
+        assert first.stopped and first.pages == 3  # type: ignore[attr-defined]
+    else:
+        assert str(first) == "the progress display broke"
     assert other.ok and other.pages == PAGES  # type: ignore[attr-defined]
     assert _no_mapping_children_soon()
 
