@@ -151,15 +151,26 @@ def _rows(path: Path) -> list[tuple[object, ...]]:
 
 def _mapping_children(parent: int | None = None) -> list[int]:
     """The running mapping processes of ``parent`` (this process by default)."""
-    found = []
-    for pid in _children_of(os.getpid() if parent is None else parent):
+    return [
+        pid
+        for pid in _children_of(os.getpid() if parent is None else parent)
+        if b"harvester.mapper import serve" in _command_line(pid) and _alive(pid)
+    ]
+
+
+def _command_line(pid: int) -> bytes:
+    """``pid``'s command line, empty once it has ended. A worker just started reads as empty
+    for a moment: Popen returns once the exec has closed its pipes, before the kernel has set
+    the new command line; so an empty one of a live process is read again."""
+    deadline = time.monotonic() + 5
+    while True:
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:  # it ended meanwhile
-            continue
-        if b"harvester.mapper import serve" in command and _alive(pid):
-            found.append(pid)
-    return found
+            return b""
+        if command or not _alive(pid) or time.monotonic() > deadline:
+            return command
+        time.sleep(0.001)
 
 
 def _wait_for_end(pid: int) -> None:
