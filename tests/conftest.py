@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from catalog.store import Store
 from config.settings import Settings
 from tests.oai_server import ReplayHandler
+
+# Property tests draw new examples on every run on a developer's machine (a failing one is kept
+# in .hypothesis/ and tried first next time). With CI set (.ci/run sets it) they draw the same
+# examples every run, so that CI passes or fails on the change, not on the draw. Loaded here,
+# before any test module makes its own settings from the profile.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis.settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)
 
 
 @pytest.fixture

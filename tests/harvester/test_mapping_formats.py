@@ -477,8 +477,12 @@ def test_legacy_encoded_mods_and_qdc_text_is_repaired() -> None:
     assert qdc.places == ("Lịch sử Sóc Trăng",) and qdc.provinces == ("Sóc Trăng",)
 
 
-# Any text, in any element the mappers read, with any of the attributes they look at.
-_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)
+# Any text an XML document can hold (no controls, surrogates, U+FFFE or U+FFFF), in any
+# element the mappers read, with any of the attributes they look at.
+_TEXT = st.text(
+    st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff"),
+    max_size=30,
+)
 _QDC_NAMES = (
     "title",
     "alternative",
